@@ -1,0 +1,41 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace LeadRouter.Data.Leads;
+
+sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
+{
+    public void Configure(EntityTypeBuilder<Lead> e)
+    {
+        e.HasIndex(l => l.IdentityKey).IsUnique();
+        e.HasIndex(l => new { l.SourceId, l.Status, l.AgentId });
+        e.HasIndex(l => l.AgentId);
+        e.HasIndex(l => l.ImportId);
+        e.HasIndex(l => l.Email);
+        e.HasIndex(l => l.Phone);
+        e.Property(l => l.IdentityKey).HasMaxLength(320);
+        e.Property(l => l.Amount).HasPrecision(18, 4);
+        e.HasOne(l => l.Source).WithMany().HasForeignKey(l => l.SourceId);
+        e.HasOne<Import>().WithMany().HasForeignKey(l => l.ImportId);
+        e.HasOne<Agents.Agent>().WithMany().HasForeignKey(l => l.AgentId);
+    }
+}
+
+sealed class SourceConfiguration : IEntityTypeConfiguration<Source>
+{
+    public void Configure(EntityTypeBuilder<Source> e)
+    {
+        e.HasIndex(s => s.Key).IsUnique();
+        e.Property(s => s.Name).HasMaxLength(200);
+        e.Property(s => s.Key).HasMaxLength(200);
+    }
+}
+
+sealed class ImportConfiguration : IEntityTypeConfiguration<Import>
+{
+    public void Configure(EntityTypeBuilder<Import> e)
+    {
+        e.Property(i => i.FileName).HasMaxLength(500);
+        e.HasIndex(i => i.CreatedAt);
+    }
+}
