@@ -1,0 +1,68 @@
+using System.Security.Claims;
+using LeadRouter.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadRouter.Web.Features.Accounts;
+
+/// <summary>Identity, cookie and bearer-token sign-in, roles and policies; the login routes under <c>/api/v1/auth</c>.</summary>
+public static class AccountsModule
+{
+    /// <summary>Identity stores and <see cref="UserAccounts"/> (used by the CLI as well).</summary>
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddIdentityCore<IdentityUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<LeadRouterDb>();
+        builder.Services.AddDataProtection().PersistKeysToDbContext<LeadRouterDb>().SetApplicationName("LeadRouter");
+        builder.Services.AddScoped<UserAccounts>();
+        return builder;
+    }
+
+    /// <summary>Web sign-in: bearer tokens and cookies (Identity API endpoints), 401 instead of redirects for the API.</summary>
+    public static IHostApplicationBuilder AddAccountsWeb(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddIdentityApiEndpoints<IdentityUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<LeadRouterDb>();
+        builder.Services.ConfigureApplicationCookie(o =>
+        {
+            o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
+            o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Roles.StaffPolicy, p => p.RequireRole(Roles.Admin, Roles.Agent));
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>POST /api/v1/auth/login</c> (bearer token; <c>?useCookies=true</c> for a cookie), refresh, and
+    /// <c>GET /api/v1/auth/me</c>. Self-registration is closed: admins create users.
+    /// </summary>
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/v1/auth").WithTags("Accounts");
+        auth.MapIdentityApi<IdentityUser>().AddEndpointFilter(async (ctx, next) =>
+            ctx.HttpContext.Request.Path.Value is { } p && (p.EndsWith("/login") || p.EndsWith("/refresh"))
+                ? await next(ctx) : TypedResults.NotFound());
+        auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new
+        {
+            email = user.FindFirstValue(ClaimTypes.Email) ?? user.Identity?.Name,
+            roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
+        }));
+        var users = app.MapGroup("/api/v1/users").WithTags("Accounts").RequireAuthorization(Roles.AdminPolicy);
+        users.MapGet("/", (UserAccounts accounts, CancellationToken ct) => accounts.ListAsync(ct));
+        users.MapPost("/", async (NewUser body, UserAccounts accounts, CancellationToken ct) =>
+            TypedResults.Created($"/api/v1/users", await accounts.AddAsync(body.Email, body.Password, body.Role, ct)));
+        return app;
+    }
+
+    /// <summary>A login to create.</summary>
+    public sealed record NewUser(string Email, string Password, string Role);
+}
