@@ -1,28 +1,7 @@
-using LeadRouter.Web.Features.Accounts;
-using LeadRouter.Web.Features.Agents;
-using LeadRouter.Web.Features.Leads;
-using LeadRouter.Web.Features.Platform;
+using LeadRouter.Web;
 
-var builder = WebApplication.CreateBuilder(args);
-
-// Database, clock and every area's services (shared with the CLI).
-builder.AddLeadRouterCore();
-// Problem details, OpenAPI, health; sign-in with cookies and bearer tokens.
-builder.AddWebPlatform();
-builder.AddAccountsWeb();
-// Background work.
-builder.AddAgentsBackground();
-
-var app = builder.Build();
-await app.Services.MigrateAsync(app.Lifetime.ApplicationStopping);
-
-app.MapPlatform();
-app.MapAccounts();
-app.MapLeads();
-app.MapAgents();
-app.MapSeedCompatibility();
-
-await app.RunAsync();
+var app = LeadRouterWebApp.Build(new WebApplicationOptions { Args = args });
+await app.MigrateAndRunAsync(app.Lifetime.ApplicationStopping);
 
 /// <summary>The web host's entry point (public for WebApplicationFactory in tests).</summary>
 public partial class Program;

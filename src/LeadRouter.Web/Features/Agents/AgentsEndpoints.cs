@@ -14,7 +14,7 @@ public sealed record AssignRequest(string? Source = null);
 /// <summary>Result of a manual assignment: total, per source, and every run's breakdown.</summary>
 public sealed record AssignResponse(int Assigned, IReadOnlyDictionary<string, int> BySource, IReadOnlyList<AssignmentRun> Runs)
 {
-    internal static AssignResponse From(IReadOnlyList<AssignmentRun> runs) =>
+    public static AssignResponse From(IReadOnlyList<AssignmentRun> runs) =>
         new(runs.Sum(r => r.Assigned), runs.ToDictionary(r => r.Source, r => r.Assigned), runs);
 }
 
