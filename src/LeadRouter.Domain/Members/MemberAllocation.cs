@@ -163,13 +163,14 @@ public static class MemberAllocation
         readonly int[] load;           // shares taken in this run
         readonly int[] holderStart;    // holders of lead j: holders[holderStart[j] .. + load[j]]
         readonly int[] holders;
-        readonly HashSet<long> seen;   // memberIndex * leadCount + leadIndex, prior or held now
+        readonly SeenPairs seen;       // (member, lead) pairs prior or held now
         readonly int[] nextOpen;       // union-find "first lead at or after j with room"
         readonly List<int> fullLeads = [];
         readonly int[] cursor;
         readonly int[] count;
         readonly int[] unseenWithRoom;
         readonly bool[] saturated;
+        readonly bool[] dead;          // full leads no augmenting path can use any more
         readonly int leadCount;
 
         // Augmenting-path search scratch, reused with a stamp instead of clearing.
@@ -218,21 +219,20 @@ public static class MemberAllocation
             memberStamp = new int[m];
             parentLead = new int[m];
             parentMember = new int[leadCount];
+            dead = new bool[leadCount];
 
             var memberIndex = new Dictionary<long, int>(m);
             for (var i = 0; i < m; i++) memberIndex[memberIds[i]] = i;
             var leadIndex = new Dictionary<long, int>(leadCount);
             for (var j = 0; j < leadCount; j++) leadIndex[leadIds[j]] = j;
 
-            seen = [];
+            seen = new SeenPairs(m, leadCount);
             unseenWithRoom = new int[m];
             Array.Fill(unseenWithRoom, leadCount);
             foreach (var (memberId, leadId) in priorShares)
-                if (memberIndex.TryGetValue(memberId, out var i) && leadIndex.TryGetValue(leadId, out var j) && seen.Add(Key(i, j)))
+                if (memberIndex.TryGetValue(memberId, out var i) && leadIndex.TryGetValue(leadId, out var j) && seen.Add(i, j))
                     unseenWithRoom[i]--;
         }
-
-        long Key(int member, int lead) => (long)member * leadCount + lead;
 
         public AllocationPlan Run()
         {
@@ -311,7 +311,7 @@ public static class MemberAllocation
         int NextOpenUnseen(int member)
         {
             var j = FindOpen(cursor[member]);
-            while (j < leadCount && seen.Contains(Key(member, j))) j = FindOpen(j + 1);
+            while (j < leadCount && seen.Contains(member, j)) j = FindOpen(j + 1);
             cursor[member] = j;
             return j < leadCount ? j : -1;
         }
@@ -332,7 +332,7 @@ public static class MemberAllocation
 
         void Take(int member, int lead)
         {
-            seen.Add(Key(member, lead));
+            seen.Add(member, lead);
             holders[holderStart[lead] + load[lead]] = member;
             if (++load[lead] == room[lead])
             {
@@ -343,14 +343,19 @@ public static class MemberAllocation
 
         // Breadth-first search for: member takes full lead j1 from b1, b1 takes full lead j2 from b2, …, and the
         // last one takes a lead with room. Leads are visited by scanning the full leads not yet visited, which is
-        // cheap because a member skips only the leads it has seen. A failed search proves every member it
-        // reached can gain nothing more: they are marked saturated.
+        // cheap because a member skips only the leads it has seen.
+        // A failed search reached a set of members and leads closed in the residual graph: none of its members
+        // can gain a share, and no later augmenting path can enter it (that would need an edge out of it). So its
+        // members are marked saturated and its leads dead, and later searches skip both.
         bool Augment(int start)
         {
             stamp++;
-            var pending = new List<int>(fullLeads);   // full leads not yet visited
+            var pending = new List<int>(fullLeads.Count);   // live full leads not yet visited
+            foreach (var j in fullLeads)
+                if (!dead[j]) pending.Add(j);
             var queue = new Queue<int>();
             var reached = new List<int> { start };
+            var visited = new List<int>();
             memberStamp[start] = stamp;
             queue.Enqueue(start);
             while (queue.TryDequeue(out var a))
@@ -359,18 +364,20 @@ public static class MemberAllocation
                 for (var p = 0; p < pending.Count; p++)
                 {
                     var j = pending[p];
-                    if (seen.Contains(Key(a, j)))
+                    if (seen.Contains(a, j))
                     {
                         pending[keep++] = j;
                         continue;
                     }
 
+                    visited.Add(j);
                     parentMember[j] = a;
                     for (var h = 0; h < load[j]; h++)
                     {
                         var b = holders[holderStart[j] + h];
                         if (memberStamp[b] == stamp) continue;
                         memberStamp[b] = stamp;
+                        if (saturated[b]) continue;   // inside an earlier closed set: a dead end
                         parentLead[b] = j;
                         reached.Add(b);
                         var open = NextOpenUnseen(b);
@@ -389,6 +396,8 @@ public static class MemberAllocation
             }
 
             foreach (var b in reached) saturated[b] = true;
+            foreach (var j in visited) dead[j] = true;
+            fullLeads.RemoveAll(j => dead[j]);
             return false;
         }
 
@@ -410,12 +419,53 @@ public static class MemberAllocation
         // Lead j (full) passes from member `from` to member `to`; its load does not change.
         void Replace(int j, int from, int to)
         {
-            seen.Remove(Key(from, j));
-            seen.Add(Key(to, j));
+            seen.Remove(from, j);
+            seen.Add(to, j);
             var start = holderStart[j];
             var h = start;
             while (holders[h] != from) h++;
             holders[h] = to;
+        }
+    }
+
+    /// <summary>
+    /// Which (member, lead) pairs are taken: one bit per pair while members × leads stays under 2^28 bits
+    /// (32 MB; 2,000 members × 134,000 leads), else a hash set of the pairs present.
+    /// </summary>
+    sealed class SeenPairs
+    {
+        const long MaxBits = 1L << 28;
+        readonly int leadCount;
+        readonly int wordsPerMember;
+        readonly ulong[]? bits;
+        readonly HashSet<long>? pairs;
+
+        public SeenPairs(int members, int leads)
+        {
+            leadCount = leads;
+            wordsPerMember = (leads + 63) >> 6;
+            if ((long)members * wordsPerMember * 64 <= MaxBits) bits = new ulong[members * wordsPerMember];
+            else pairs = [];
+        }
+
+        public bool Contains(int member, int lead) => bits is { } b
+            ? (b[member * wordsPerMember + (lead >> 6)] & (1UL << lead)) != 0
+            : pairs!.Contains((long)member * leadCount + lead);
+
+        /// <summary>Adds the pair; false if it was there already.</summary>
+        public bool Add(int member, int lead)
+        {
+            if (bits is null) return pairs!.Add((long)member * leadCount + lead);
+            ref var word = ref bits[member * wordsPerMember + (lead >> 6)];
+            var had = (word & (1UL << lead)) != 0;
+            word |= 1UL << lead;
+            return !had;
+        }
+
+        public void Remove(int member, int lead)
+        {
+            if (bits is null) pairs!.Remove((long)member * leadCount + lead);
+            else bits[member * wordsPerMember + (lead >> 6)] &= ~(1UL << lead);
         }
     }
 }
