@@ -97,8 +97,15 @@ public static class MemberAllocation
         ArgumentNullException.ThrowIfNull(leads);
         ArgumentNullException.ThrowIfNull(priorShares);
         ArgumentOutOfRangeException.ThrowIfNegative(maxSharesPerLead);
-        return new Allocator(members, leads, priorShares, maxSharesPerLead).Run();
+        return new Allocator(members, leads, priorShares, maxSharesPerLead, SeenPairs.DefaultMaxBits).Run();
     }
+
+    /// <summary>As <c>Plan</c>, with the bitset for seen pairs limited to <paramref name="seenMaxBits"/> (tests use 0
+    /// to force the hash set).</summary>
+    internal static AllocationPlan Plan(
+        IReadOnlyList<MemberDemand> members, IReadOnlyList<LeadSupply> leads,
+        IEnumerable<(long MemberId, long LeadId)> priorShares, int maxSharesPerLead, long seenMaxBits) =>
+        new Allocator(members, leads, priorShares, maxSharesPerLead, seenMaxBits).Run();
 
     /// <summary>
     /// Weighted water-filling with largest-remainder rounding: the integer targets whose total is
@@ -178,7 +185,7 @@ public static class MemberAllocation
         int stamp;
 
         public Allocator(IReadOnlyList<MemberDemand> members, IReadOnlyList<LeadSupply> leads,
-            IEnumerable<(long MemberId, long LeadId)> priorShares, int maxSharesPerLead)
+            IEnumerable<(long MemberId, long LeadId)> priorShares, int maxSharesPerLead, long seenMaxBits)
         {
             var sortedMembers = members.Select(m => m ?? throw new ArgumentException("A member is null.", nameof(members)))
                 .OrderBy(m => m.MemberId).ToArray();
@@ -226,7 +233,7 @@ public static class MemberAllocation
             var leadIndex = new Dictionary<long, int>(leadCount);
             for (var j = 0; j < leadCount; j++) leadIndex[leadIds[j]] = j;
 
-            seen = new SeenPairs(m, leadCount);
+            seen = new SeenPairs(m, leadCount, seenMaxBits);
             unseenWithRoom = new int[m];
             Array.Fill(unseenWithRoom, leadCount);
             foreach (var (memberId, leadId) in priorShares)
@@ -434,17 +441,17 @@ public static class MemberAllocation
     /// </summary>
     sealed class SeenPairs
     {
-        const long MaxBits = 1L << 28;
+        public const long DefaultMaxBits = 1L << 28;
         readonly int leadCount;
         readonly int wordsPerMember;
         readonly ulong[]? bits;
         readonly HashSet<long>? pairs;
 
-        public SeenPairs(int members, int leads)
+        public SeenPairs(int members, int leads, long maxBits)
         {
             leadCount = leads;
             wordsPerMember = (leads + 63) >> 6;
-            if ((long)members * wordsPerMember * 64 <= MaxBits) bits = new ulong[members * wordsPerMember];
+            if ((long)members * wordsPerMember * 64 <= maxBits) bits = new ulong[members * wordsPerMember];
             else pairs = [];
         }
 

@@ -205,6 +205,103 @@ public sealed class MemberAllocationTests
         });
 
     [Fact]
+    public void The_hash_set_for_seen_pairs_gives_the_same_plan_as_the_bitset() =>
+        MemberGen.Cases.Sample(c =>
+        {
+            var bits = c.Plan();
+            var hashed = MemberAllocation.Plan(c.Members, c.Leads, c.Prior, c.MaxShares, seenMaxBits: 0);
+            return bits.Shares.SequenceEqual(hashed.Shares);
+        });
+
+    [Fact]
+    public void No_share_could_move_to_a_member_further_behind() =>
+        // Exchange optimality: a unit moved from member b to member a is impossible (the reference max flow
+        // with those counts falls short) whenever a's next unit ranks before b's last one. Units rank first
+        // by whether they are within the member's water-filling target, then by fill ratio (count − 1) / want.
+        MemberGen.Cases.Sample(c =>
+        {
+            var plan = c.Plan();
+            var targets = Targets(c);
+            var x = c.Members.ToDictionary(m => m.MemberId, m => plan.PerMember[m.MemberId]);
+            var want = c.Members.ToDictionary(m => m.MemberId, m => m.Wanted);
+            (int Phase, long Num, long Den) Rank(long id, int unit) => (unit > targets[id] ? 1 : 0, unit - 1, want[id]);
+            static bool Before((int Phase, long Num, long Den) p, (int Phase, long Num, long Den) q) =>
+                p.Phase != q.Phase ? p.Phase < q.Phase : p.Num * q.Den < q.Num * p.Den;
+            foreach (var a in c.Members.Where(m => x[m.MemberId] < m.Wanted))
+                foreach (var b in c.Members.Where(m => m != a && x[m.MemberId] > 0))
+                {
+                    if (!Before(Rank(a.MemberId, x[a.MemberId] + 1), Rank(b.MemberId, x[b.MemberId]))) continue;
+                    var moved = new Dictionary<long, int>(x) { [a.MemberId] = x[a.MemberId] + 1, [b.MemberId] = x[b.MemberId] - 1 };
+                    if (ReferenceMaxFlow.Of(c, moved) == plan.Shares.Count) return false;
+                }
+
+            return true;
+        }, iter: 1_000);
+
+    [Fact]
+    public void Contested_windows_of_unseen_leads_still_reach_the_maximum_flow()
+    {
+        // 300 members who each have seen all but a window of 12 of 200 leads; 4 shares left per lead.
+        // Many members run dry early, so most extra shares come from augmenting paths.
+        var members = Enumerable.Range(1, 300).Select(i => new MemberDemand(i, (i % 3 + 1) * 5)).ToArray();
+        var leads = Enumerable.Range(1, 200).Select(j => new LeadSupply(j, j, 6)).ToArray();
+        var prior = new HashSet<(long MemberId, long LeadId)>();
+        foreach (var m in members)
+        {
+            var start = (int)(m.MemberId * 37 % 188);
+            for (var j = 1; j <= 200; j++)
+                if (j <= start || j > start + 12) prior.Add((m.MemberId, j));
+        }
+
+        var c = new AllocationCase(members, leads, prior, 10);
+        var plan = c.Plan();
+
+        Assert.Equal(ReferenceMaxFlow.Of(c), plan.Shares.Count);
+        AssertRulesHold(c, plan);
+    }
+
+    [Fact]
+    public void Weekly_runs_on_a_large_pool_hand_out_the_bound_every_time_and_keep_every_rule()
+    {
+        // 20,000 leads and 400 members (60% Bronze, 30% Silver, 10% Gold: 74,000 wanted per run), re-run
+        // with the previous shares as prior shares until the leads are used up. Each run the total meets the
+        // upper bound min(Σ min(want, unseen leads with room), room left), so it is the maximum flow.
+        var members = Enumerable.Range(1, 400).Select(i => new MemberDemand(i, (i % 10) switch { < 6 => Bronze, < 9 => Silver, _ => Gold })).ToArray();
+        var leads = Leads(20_000);
+        var prior = new HashSet<(long MemberId, long LeadId)>();
+        var totals = new List<int>();
+        for (var run = 0; run < 4; run++)
+        {
+            var c = new AllocationCase(members, leads, [.. prior], 10);
+            var plan = c.Plan();
+
+            var open = leads.Where(l => l.SharesSoFar < 10).Select(l => l.LeadId).ToList();
+            long bound = Math.Min(
+                members.Sum(m => (long)Math.Min(m.Wanted, open.Count(l => !prior.Contains((m.MemberId, l))))),
+                leads.Sum(l => 10L - l.SharesSoFar));
+            Assert.Equal(bound, plan.Shares.Count);
+            AssertRulesHold(c, plan);
+            totals.Add(plan.Shares.Count);
+            prior.UnionWith(plan.Shares.Select(s => (s.MemberId, s.LeadId)));
+            var added = plan.Shares.CountBy(s => s.LeadId).ToDictionary();
+            leads = [.. leads.Select(l => l with { SharesSoFar = l.SharesSoFar + added.GetValueOrDefault(l.LeadId) })];
+        }
+
+        Assert.Equal([74_000, 74_000, 52_000, 0], totals);
+    }
+
+    static void AssertRulesHold(AllocationCase c, AllocationPlan plan)
+    {
+        var want = c.Members.ToDictionary(m => m.MemberId, m => m.Wanted);
+        var room = c.Leads.ToDictionary(l => l.LeadId, l => c.MaxShares - l.SharesSoFar);
+        Assert.Equal(plan.Shares.Count, plan.Shares.Select(s => (s.MemberId, s.LeadId)).Distinct().Count());
+        Assert.DoesNotContain(plan.Shares, s => c.Prior.Contains((s.MemberId, s.LeadId)));
+        Assert.All(plan.Shares.CountBy(s => s.LeadId), g => Assert.InRange(g.Value, 1, room[g.Key]));
+        Assert.All(plan.Shares.CountBy(s => s.MemberId), g => Assert.Equal(plan.PerMember[g.Key], g.Value));
+        Assert.All(c.Members, m => Assert.InRange(plan.PerMember[m.MemberId], 0, want[m.MemberId]));
+    }
+
+    [Fact]
     public void Water_filling_splits_the_room_in_proportion_and_respects_caps()
     {
         Assert.Equal([12, 29, 59], MemberAllocation.WaterFill([100, 250, 500], [100, 250, 500], 100));
