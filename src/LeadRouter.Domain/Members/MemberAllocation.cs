@@ -50,11 +50,16 @@ public sealed record AllocationPlan(IReadOnlyList<PlannedShare> Shares, IReadOnl
 /// again lowest fill ratio first.</item>
 /// </list>
 /// <para>Every step gives one more share, and the fill stops only when no member has an augmenting path, so the
-/// total is the maximum flow. Because the achievable per-member counts form a polymatroid, filling in this
-/// order gives every member its target whenever the targets can be met together, and otherwise the weighted
-/// max-min fair counts (Federgruen–Groenevelt greedy).</para>
+/// total is the maximum flow. The counts a run can give form a polymatroid, so filling in this order (Federgruen–
+/// Groenevelt greedy) gives every member its target whenever the targets can be met together; otherwise no share
+/// can move to a member whose next share ranks earlier (below its target before above it, then lower fill ratio):
+/// weighted max-min fair as far as feasible. No member ends up holding a lead while an older one (in pick order)
+/// it never had still has room.</para>
 /// <para>Cost: about O((leads + members + prior pairs + shares) · log) for the fill, plus one search over the
-/// full leads for each member that comes up short.</para>
+/// live full leads for each share that needs an augmenting path; a failed search closes off the members and
+/// leads it reached for the rest of the run. Memory: a few arrays per member and lead, one bit per member–lead pair
+/// up to 32 MB (else a hash set of the prior and planned pairs). 100,000 leads × 2,000 members plan in well
+/// under a second.</para>
 /// </remarks>
 public static class MemberAllocation
 {
