@@ -23,7 +23,7 @@ public static class PlatformModule
     /// <summary>Database (from <c>Db</c> / <c>LEADROUTER_DB</c>), clock and every area's services. Used by Web and CLI.</summary>
     public static IHostApplicationBuilder AddLeadRouterCore(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddLeadRouterData(DataRegistration.ResolveTarget(builder.Configuration));
+        builder.Services.AddLeadRouterData();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DisplayOptions>().BindConfiguration(DisplayOptions.Section);
         builder.AddAccounts();
