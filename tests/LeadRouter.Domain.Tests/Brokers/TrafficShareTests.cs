@@ -30,7 +30,7 @@ public sealed class TrafficShareTests
     }
 
     static Gen<int[]> Weights(int minBrokers, int maxBrokers) =>
-        Gen.Int[minBrokers, maxBrokers].SelectMany(n => Gen.Frequency((3, Gen.Int[1, 100]), (1, Gen.OneOf(1, 2, 3, 5, 50, 99, 100))).Array[n]);
+        Gen.Int[minBrokers, maxBrokers].SelectMany(n => Gen.Frequency((1, Gen.Int[1, 100]), (1, Gen.OneOf(1, 2, 3, 5, 50, 99, 100))).Array[n]);
 
     [Fact]
     public void Up_to_four_brokers_stay_under_one_lead_of_their_share_at_every_N() =>
@@ -40,7 +40,7 @@ public sealed class TrafficShareTests
     [Fact]
     public void Five_to_twelve_brokers_stay_under_1_05_of_their_share_at_every_N() =>
         Gen.Select(Weights(5, 12), Gen.Int[1, 1300]).Sample((weights, leads) =>
-            MaxDeviation(weights, RouteAll(Plain(weights), leads)) < 1.05, iter: 30);
+            MaxDeviation(weights, RouteAll(Plain(weights), leads)) < 1.05, iter: 300);
 
     [Fact]
     public void Any_number_of_brokers_stays_within_the_earliest_deadline_bound() =>
