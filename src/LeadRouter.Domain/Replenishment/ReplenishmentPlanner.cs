@@ -173,7 +173,7 @@ public static class ReplenishmentPlanner
     /// f_g = 1; the result is <c>m_g·f_g</c> renormalized to sum to 100. With no outcome data (null, no rate for any
     /// mix grade, or c̄ = 0) the default mix stands.
     /// </summary>
-    /// <example>Default 20/50/30 with conversion A+ 10 %, A 5 %, B 2 %: c̄ = 5.1 %, f = 1.5/0.98/0.5 → 30/49/15 → 32.3 % / 52.7 % / 16.1 %.</example>
+    /// <example>Default 20/50/30 with conversion A+ 10 %, A 5 %, B 2 %: c̄ = 5.1 %, f = 1.5 (clamped from 1.96) / 0.98 / 0.5 (clamped from 0.39) → 30 / 49.0 / 15 → 31.9 % / 52.1 % / 16.0 %.</example>
     public static IReadOnlyDictionary<string, double> AdjustedMix(
         IReadOnlyDictionary<string, double> mix, IReadOnlyDictionary<string, double>? conversion30Days)
     {
