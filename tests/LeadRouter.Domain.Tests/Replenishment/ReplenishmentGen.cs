@@ -12,7 +12,7 @@ static class ReplenishmentGen
 
     public static readonly Gen<ReplenishmentPolicy> Policies =
         Gen.Select(Gen.Int[0, 300], Gen.Int[0, 300], Gen.Int[0, 60].Array[3], Gen.Int[0, 120], Gen.Int[0, 600],
-                Gen.Int[0, 120], Gen.Int[0, 10].Array[3], Gen.Int[1, 40].Nullable())
+                Gen.Int[0, 90], Gen.Int[0, 10].Array[3], Gen.Int[1, 40].Nullable(0.7))
             .Select((min, extra, minimums, perRun, daily, cooldownMinutes, weights, perAgent) =>
             {
                 if (weights.Sum() == 0) weights[1] = 1;
@@ -46,7 +46,7 @@ static class ReplenishmentGen
             .Select(rows => rows.Select((r, i) => new ReserveLead(i + 1, r.Item1, r.Item2, $"r{i}@x.test", $"+4420{i:000000}")).ToArray());
 
     static Gen<ReplenishmentMetrics> Metrics(Gen<ReserveLead[]> reserve) =>
-        Gen.Select(Gen.Int[0, 200].Array[4], Gen.Int[0, 10], Gen.Int[0, 600], Gen.Int[0, 180].Nullable(), reserve,
+        Gen.Select(Gen.Int[0, 80].Array[4], Gen.Int[0, 10], Gen.Frequency((3, Gen.Int[0, 100]), (1, Gen.Int[0, 600])), Gen.Int[0, 180].Nullable(0.5), reserve,
                 Gen.Int[0, 60].Array[0, 20], Gen.Int[0, 60].Array[0, 20], Gen.Double[0, 0.3].Array[3].Null())
             .Select((available, agents, releasedToday, minutesAgo, leads, emails, phones, rates) => new ReplenishmentMetrics(
                 GradeNames.Select((g, i) => (g, available[i])).ToDictionary(x => x.g, x => x.Item2),
