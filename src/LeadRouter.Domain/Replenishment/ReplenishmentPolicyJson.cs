@@ -17,7 +17,7 @@ static class ReplenishmentPolicyJson
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, Options);
+            document = JsonDocument.Parse(json.TrimStart('\uFEFF'), Options); // files saved with a byte order mark
         }
         catch (JsonException e)
         {
