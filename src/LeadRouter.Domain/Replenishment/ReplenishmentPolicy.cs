@@ -134,7 +134,8 @@ public sealed record ReplenishmentPolicy
             else NonNegative(errors, $"{thresholds}.min_priority_leads.{grade}", min);
         }
 
-        NonNegative(errors, $"{controls}.max_upload_per_run", MaxUploadPerRun);
+        if (MaxUploadPerRun < 1)
+            errors.Add(new($"{controls}.max_upload_per_run", $"is {MaxUploadPerRun}; a run must be allowed at least 1 lead."));
         NonNegative(errors, $"{controls}.max_daily_uploads", MaxDailyUploads);
         if (Cooldown < TimeSpan.Zero)
             errors.Add(new($"{controls}.min_time_between_uploads_hours", $"is {Cooldown.TotalHours}; it cannot be negative."));

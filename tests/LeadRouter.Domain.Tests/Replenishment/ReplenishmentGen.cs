@@ -11,7 +11,7 @@ static class ReplenishmentGen
     public static readonly string[] GradeNames = ["A+", "A", "B", "C"];
 
     public static readonly Gen<ReplenishmentPolicy> Policies =
-        Gen.Select(Gen.Int[0, 300], Gen.Int[0, 300], Gen.Int[0, 60].Array[3], Gen.Int[0, 120], Gen.Int[0, 600],
+        Gen.Select(Gen.Int[0, 300], Gen.Int[0, 300], Gen.Int[0, 60].Array[3], Gen.Int[1, 120], Gen.Int[0, 600],
                 Gen.Int[0, 90], Gen.Int[0, 10].Array[3], Gen.Int[1, 40].Nullable(0.7))
             .Select((min, extra, minimums, perRun, daily, cooldownMinutes, weights, perAgent) =>
             {

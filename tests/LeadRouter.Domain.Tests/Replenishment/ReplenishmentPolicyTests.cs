@@ -137,7 +137,7 @@ public sealed class ReplenishmentPolicyTests
         Assert.Contains("agent_overload_protection.max_available_leads_per_agent", fields);
         Assert.Contains(errors, e => e.Field == "priority_mix" && e.Message.Contains("sums to 90"));
         Assert.Contains(errors, e => e.Field == "lead_inventory_thresholds.target_total_leads" && e.Message.Contains("min_total_leads (200)"));
-        Assert.Contains(errors, e => e.ToString() == "upload_controls.max_upload_per_run: is -5; it cannot be negative.");
+        Assert.Contains(errors, e => e.ToString() == "upload_controls.max_daily_uploads: is \"lots\"; it must be a whole number.");
     }
 
     [Theory]
@@ -145,6 +145,7 @@ public sealed class ReplenishmentPolicyTests
     [InlineData("[1, 2]", "$")]
     [InlineData("""{ "upload_controls": [] }""", "upload_controls")]
     [InlineData("""{ "upload_controls": { "max_upload_per_run": 1.5 } }""", "upload_controls.max_upload_per_run")]
+    [InlineData("""{ "upload_controls": { "max_upload_per_run": 0 } }""", "upload_controls.max_upload_per_run")]
     [InlineData("""{ "holidays": "2025-12-25" }""", "holidays")]
     [InlineData("""{ "agent_overload_protection": { } }""", "agent_overload_protection.max_available_leads_per_agent")]
     [InlineData("""{ "time_zone": "UTC", "business_hours": { "time_zone": "Asia/Kolkata" } }""", "business_hours.time_zone")]
