@@ -25,12 +25,12 @@ public static class LeadsEndpoints
     }
 
     /// <summary>
-    /// Multipart upload: field <c>file</c> plus optional <c>source</c>, <c>sourceColumn</c>, <c>map</c> (repeatable
-    /// <c>field=Header</c>), <c>sheet</c>, <c>defaultRegion</c>, <c>skipInvalid</c>, <c>reserve</c>. 200 with the report
+    /// Multipart upload: field <c>file</c> plus optional <c>source</c>, <c>sourceColumn</c>, <c>map</c> (<c>field=Header</c>
+    /// entries separated by commas or new lines), <c>sheet</c>, <c>defaultRegion</c>, <c>skipInvalid</c>, <c>reserve</c>. 200 with the report
     /// when stored; 400 with the report (every error with row and column) when rejected, nothing stored.
     /// </summary>
     static async Task<Results<Ok<ImportResult>, BadRequest<ImportResult>, ProblemHttpResult>> Upload(
-        IFormFile file, [FromForm] string? source, [FromForm] string? sourceColumn, [FromForm] string[]? map, [FromForm] string? sheet,
+        IFormFile file, [FromForm] string? source, [FromForm] string? sourceColumn, [FromForm] string? map, [FromForm] string? sheet,
         [FromForm] string? defaultRegion, [FromForm] bool? skipInvalid, [FromForm] bool? reserve,
         ClaimsPrincipal user, ImportLeads import, CancellationToken ct)
     {
@@ -38,7 +38,7 @@ public static class LeadsEndpoints
         {
             FileName = Path.GetFileName(file.FileName),
             Purpose = reserve == true ? ImportPurpose.Reserve : ImportPurpose.Agents,
-            Source = source, SourceColumn = sourceColumn, Map = ImportMaps.Parse(map ?? []), Sheet = sheet,
+            Source = source, SourceColumn = sourceColumn, Map = ImportMaps.Parse(map is null ? [] : map.Split('\n')), Sheet = sheet,
             DefaultRegion = defaultRegion, SkipInvalid = skipInvalid == true, ImportedBy = user.Identity?.Name,
         };
         await using var stream = file.OpenReadStream();
