@@ -161,14 +161,14 @@ sealed class XlsxFileReader : LeadFileReader
         {
             excel = ExcelReaderFactory.CreateReader(seekable, new ExcelReaderConfiguration { LeaveOpen = true });
             var names = new List<string>();
-            do
+            var found = sheet is null;
+            while (!found)
             {
-                names.Add(excel.Name);
-                if (sheet is null || string.Equals(excel.Name.Trim(), sheet.Trim(), StringComparison.OrdinalIgnoreCase)) break;
+                names.Add(excel.Name ?? "");
+                found = string.Equals(excel.Name?.Trim(), sheet!.Trim(), StringComparison.OrdinalIgnoreCase);
+                if (!found && !excel.NextResult()) break;
             }
-            while (excel.NextResult());
-            if (sheet is not null && !string.Equals(excel.Name.Trim(), sheet.Trim(), StringComparison.OrdinalIgnoreCase))
-                throw new ImportInputException($"{fileName} has no sheet named '{sheet}'. Sheets: {string.Join(", ", names)}.");
+            if (!found) throw new ImportInputException($"{fileName} has no sheet named '{sheet}'. Sheets: {string.Join(", ", names)}.");
             if (!excel.Read()) throw new ImportInputException($"{fileName}: the sheet '{excel.Name}' is empty.");
             var headers = new string[excel.FieldCount];
             for (var i = 0; i < headers.Length; i++) headers[i] = Format(excel.GetValue(i));
