@@ -95,7 +95,7 @@ static class Countries
             ("Bouvet Island (Bouvetoya)", "BV"), ("Pitcairn Islands", "PN"), ("Reunion", "RE"), ("Curacao", "CW"),
             ("Turkey", "TR"), ("Turkiye", "TR"), ("Slovakia (Slovak Republic)", "SK"), ("Kyrgyz Republic", "KG"),
             ("Antarctica (the territory South of 60 deg S)", "AQ"), ("Faroe Islands", "FO"), ("Virgin Islands, British", "VG"),
-            ("Virgin Islands, U.S.", "VI"), ("British Virgin Islands", "VG"), ("US Virgin Islands", "VI"),
+            ("Virgin Islands, U.S.", "VI"), ("British Virgin Islands", "VG"), ("US Virgin Islands", "VI"), ("United States Virgin Islands", "VI"),
             ("Cocos (Keeling) Islands", "CC"), ("Saint Helena", "SH"), ("Saint Pierre and Miquelon", "PM"),
             ("Sao Tome and Principe", "ST"), ("Bosnia", "BA"), ("Bosnia and Herzegovina", "BA"), ("Trinidad", "TT"),
             ("Guinea-Bissau", "GW"), ("Western Sahara", "EH"), ("Kosovo", "XK"),

@@ -46,6 +46,8 @@ public readonly record struct ImportProgress(long RowsRead, long BytesRead, long
 /// <summary>
 /// The outcome of one import. <see cref="Rows"/> counts data rows (blank lines excluded). When <see cref="Stored"/> is false
 /// nothing was written: <see cref="ImportId"/> is null, <see cref="Accepted"/> is 0 and <see cref="Errors"/> lists every problem.
+/// <see cref="Errors"/> and <see cref="DuplicateRows"/> are complete; <see cref="WarningList"/> holds the first 10,000
+/// warnings while <see cref="Warnings"/> counts them all.
 /// </summary>
 public sealed record ImportReport(
     long? ImportId,

@@ -10,6 +10,9 @@ namespace LeadRouter.Data.Leads.Intake;
 public sealed class LeadImporter(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock)
 {
     const int ProgressEvery = 1000;
+
+    /// <summary>Warnings listed in the report (all are counted): a million-row file with a bad phone on every row stays small.</summary>
+    internal const int MaxListedWarnings = 10_000;
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
@@ -43,58 +46,90 @@ public sealed class LeadImporter(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
 
         var errors = new List<ImportError>();
         var warnings = new List<ImportError>();
+        var unlistedWarnings = 0;
         var duplicates = new List<DuplicateRow>();
         var sourceIds = new HashSet<long>();
-        var batch = new List<Lead>(store.BatchSize);
-        var batchRows = new List<int>(store.BatchSize);
+        var batch = new Batch(store.BatchSize);
         var batchKeys = new HashSet<string>(StringComparer.Ordinal);
-        var inserted = new bool[store.BatchSize];
+        Batch? writing = null;
+        Task? write = null;
         int rows = 0, accepted = 0, rejected = 0;
+
+        // One batch is written while the next is parsed: the database works while the file is read.
+        async Task CompleteWriteAsync()
+        {
+            if (write is null) return;
+            await write;
+            write = null;
+            for (var i = 0; i < writing!.Leads.Count; i++)
+            {
+                if (writing.Inserted[i])
+                {
+                    accepted++;
+                    if (writing.Leads[i].SourceId is { } sourceId) sourceIds.Add(sourceId);
+                }
+                else duplicates.Add(new(writing.Rows[i], writing.Leads[i].IdentityKey));
+            }
+            writing.Clear();
+        }
 
         async Task FlushAsync()
         {
-            if (batch.Count == 0) return;
-            await store.InsertAsync(batch, inserted, ct);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (inserted[i])
-                {
-                    accepted++;
-                    if (batch[i].SourceId is { } sourceId) sourceIds.Add(sourceId);
-                }
-                else duplicates.Add(new(batchRows[i], batch[i].IdentityKey));
-            }
-            batch.Clear();
-            batchRows.Clear();
+            await CompleteWriteAsync();
+            if (batch.Leads.Count == 0) return;
+            (writing, batch) = (batch, writing ?? new Batch(store.BatchSize));
+            var leads = writing!;
+            write = Task.Run(() => store.InsertAsync(leads.Leads, leads.Inserted, ct), ct);
             batchKeys.Clear();
         }
 
-        while (await reader.ReadAsync(ct))
+        try
         {
-            if (LeadRowNormalizer.IsBlank(reader)) continue;
-            rows++;
-            if (rows % ProgressEvery == 0) progress?.Report(new(rows, reader.BytesRead, totalBytes));
+            while (await reader.ReadAsync(ct))
+            {
+                if (LeadRowNormalizer.IsBlank(reader)) continue;
+                rows++;
+                if (rows % ProgressEvery == 0) progress?.Report(new(rows, reader.BytesRead, totalBytes));
 
-            var lead = normalizer.Normalize(reader, errors, warnings, out var source);
-            if (lead is null)
-            {
-                rejected++;
-                continue;
+                var lead = normalizer.Normalize(reader, errors, warnings, out var source);
+                if (warnings.Count > MaxListedWarnings)
+                {
+                    unlistedWarnings += warnings.Count - MaxListedWarnings;
+                    warnings.RemoveRange(MaxListedWarnings, warnings.Count - MaxListedWarnings);
+                }
+                if (lead is null)
+                {
+                    rejected++;
+                    continue;
+                }
+                if (!batchKeys.Add(lead.IdentityKey))
+                {
+                    // Same key earlier in this batch: the database would skip it too; the earlier row wins.
+                    duplicates.Add(new(reader.RowNumber, lead.IdentityKey));
+                    continue;
+                }
+                if (source is not null)
+                {
+                    if (!store.TryGetSourceId(source, out var sourceId))
+                    {
+                        await CompleteWriteAsync(); // one command at a time on the connection
+                        sourceId = await store.SourceIdAsync(source, now, ct);
+                    }
+                    lead.SourceId = sourceId;
+                }
+                lead.ImportId = import.Id;
+                lead.CreatedAt = now;
+                batch.Add(lead, reader.RowNumber);
+                if (batch.Leads.Count == store.BatchSize) await FlushAsync();
             }
-            if (!batchKeys.Add(lead.IdentityKey))
-            {
-                // Same key earlier in this batch: the database would drop it too; the earlier row wins.
-                duplicates.Add(new(reader.RowNumber, lead.IdentityKey));
-                continue;
-            }
-            if (source is not null) lead.SourceId = await store.SourceIdAsync(source, now, ct);
-            lead.ImportId = import.Id;
-            lead.CreatedAt = now;
-            batch.Add(lead);
-            batchRows.Add(reader.RowNumber);
-            if (batch.Count == store.BatchSize) await FlushAsync();
+            await FlushAsync();
+            await CompleteWriteAsync();
         }
-        await FlushAsync();
+        finally
+        {
+            // Never leave a write running on the connection when the transaction is disposed.
+            if (write is not null) await write.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
         progress?.Report(new(rows, reader.BytesRead, totalBytes));
 
         if (rows == 0) throw new ImportInputException($"{options.FileName} has a header but no rows.");
@@ -104,7 +139,7 @@ public sealed class LeadImporter(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
         if (!stored)
         {
             // Disposing the store rolls the transaction back: no leads, no sources, no import record.
-            return new ImportReport(null, options.FileName, rows, 0, duplicates.Count, rejected, warnings.Count,
+            return new ImportReport(null, options.FileName, rows, 0, duplicates.Count, rejected, warnings.Count + unlistedWarnings,
                 errors, warnings, duplicates, [], Stored: false);
         }
 
@@ -112,12 +147,31 @@ public sealed class LeadImporter(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
         import.Accepted = accepted;
         import.Duplicates = duplicates.Count;
         import.Rejected = rejected;
-        import.Warnings = warnings.Count;
+        import.Warnings = warnings.Count + unlistedWarnings;
         import.Errors = errors.Count == 0 ? null : JsonSerializer.Serialize(errors, Json);
         await db.SaveChangesAsync(ct);
         await store.CommitAsync(ct);
 
-        return new ImportReport(import.Id, options.FileName, rows, accepted, duplicates.Count, rejected, warnings.Count,
+        return new ImportReport(import.Id, options.FileName, rows, accepted, duplicates.Count, rejected, warnings.Count + unlistedWarnings,
             errors, warnings, duplicates, [.. sourceIds.Order()], Stored: true);
+    }
+
+    sealed class Batch(int size)
+    {
+        public List<Lead> Leads { get; } = new(size);
+        public List<int> Rows { get; } = new(size);
+        public bool[] Inserted { get; } = new bool[size];
+
+        public void Add(Lead lead, int row)
+        {
+            Leads.Add(lead);
+            Rows.Add(row);
+        }
+
+        public void Clear()
+        {
+            Leads.Clear();
+            Rows.Clear();
+        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Net.Mail;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -201,14 +200,29 @@ sealed class LeadRowNormalizer
         return span.Length == value!.Length ? value : span.ToString();
     }
 
+    /// <summary>
+    /// A pragmatic address check (what mail systems accept in practice, not every RFC 5322 form): one <c>@</c>, a local
+    /// part of printable ASCII without quotes, spaces or brackets and without leading, trailing or double dots, and a
+    /// domain of at least two dot-separated labels of letters, digits and hyphens (international letters allowed).
+    /// </summary>
     internal static bool IsEmail(string email)
     {
         var at = email.IndexOf('@');
-        if (at <= 0 || at != email.LastIndexOf('@') || at == email.Length - 1) return false;
-        if (email.AsSpan().IndexOfAny(" \t\r\n,;<>()[]\\\"") >= 0) return false;
-        var domain = email.AsSpan(at + 1);
-        if (domain.IndexOf('.') <= 0 || domain.EndsWith(".") || domain.Contains("..", StringComparison.Ordinal)) return false;
-        return MailAddress.TryCreate(email, out var address) && address.Address == email;
+        if (at <= 0 || at > 64 || at == email.Length - 1 || email.Length > 254 || email.IndexOf('@', at + 1) >= 0) return false;
+        var local = email.AsSpan(0, at);
+        if (local[0] == '.' || local[^1] == '.' || local.Contains("..", StringComparison.Ordinal)) return false;
+        foreach (var c in local)
+            if (c <= ' ' || c is '"' or '(' or ')' or ',' or ':' or ';' or '<' or '>' or '[' or '\\' or ']' or (char)127) return false;
+        var labels = 0;
+        foreach (var range in email.AsSpan(at + 1).Split('.'))
+        {
+            var label = email.AsSpan(at + 1)[range];
+            if (label.IsEmpty || label.Length > 63 || label[0] == '-' || label[^1] == '-') return false;
+            foreach (var c in label)
+                if (!char.IsLetterOrDigit(c) && c != '-') return false;
+            labels++;
+        }
+        return labels >= 2;
     }
 
     (string? Phone, bool Valid, string? Extension) ParsePhone(string text)

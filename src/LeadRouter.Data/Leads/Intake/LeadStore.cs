@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -12,8 +14,9 @@ namespace LeadRouter.Data.Leads.Intake;
 /// file's earlier rows or of any stored lead, also under concurrent imports), and finds or creates sources the same way.
 /// Table and column names, types and value conversions come from the EF model.
 /// <list type="bullet">
-/// <item>SQLite: one prepared single-row INSERT executed per lead; the affected-row count (1 or 0) says inserted or duplicate.
-/// Cheap on SQLite (no network), and it binds a handful of parameters instead of thousands.</item>
+/// <item>SQLite: one prepared single-row INSERT stepped per lead through the native handle (bound by position, no
+/// per-execute reader objects); the change count (1 or 0) says inserted or duplicate. SQLite has no network round trip,
+/// and binding thousands of named parameters in one multi-row statement costs more than it saves.</item>
 /// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …) ON CONFLICT DO NOTHING RETURNING "IdentityKey"</c>
 /// per batch of <see cref="BatchSize"/> leads: one round trip and one parameter per column.</item>
 /// </list>
@@ -27,7 +30,7 @@ sealed class LeadStore : IAsyncDisposable
     readonly string leadTable;
     readonly string identityColumn;
     readonly Dictionary<string, long> sourceIds = new(StringComparer.Ordinal);
-    DbCommand? sqliteInsert;
+    SqliteStatement? sqliteInsert;
     DbCommand? sourceInsert;
     DbCommand? sourceSelect;
 
@@ -40,14 +43,27 @@ sealed class LeadStore : IAsyncDisposable
             return value is DateTimeOffset t ? t.ToUniversalTime() : value ?? DBNull.Value;
         }
 
-        public Type ProviderType
+        /// <summary>Builds this column's typed array (<c>string[]</c>, <c>long?[]</c>…) for PostgreSQL's unnest.</summary>
+        public Func<IReadOnlyList<Lead>, Array> ArrayBuilder
         {
             get
             {
+                if (field is not null) return field;
                 var type = Mapping.Converter?.ProviderClrType ?? Property.ClrType;
                 type = Nullable.GetUnderlyingType(type) ?? type;
-                return type.IsValueType ? typeof(Nullable<>).MakeGenericType(type) : type;
+                if (type.IsValueType) type = typeof(Nullable<>).MakeGenericType(type);
+                var build = typeof(Column).GetMethod(nameof(BuildArray), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+                    .MakeGenericMethod(type);
+                return field = build.CreateDelegate<Func<IReadOnlyList<Lead>, Array>>(this);
             }
+        }
+
+        Array BuildArray<T>(IReadOnlyList<Lead> leads)
+        {
+            var array = new T[leads.Count];
+            for (var i = 0; i < array.Length; i++)
+                array[i] = Value(leads[i]) is var v && v == DBNull.Value ? default! : (T)v;
+            return array;
         }
     }
 
@@ -103,32 +119,29 @@ sealed class LeadStore : IAsyncDisposable
         if (sqliteInsert is null)
         {
             var names = string.Join(", ", leadColumns.Select(c => c.Name));
-            var values = string.Join(", ", leadColumns.Select((_, i) => $"@p{i}"));
-            sqliteInsert = Command($"INSERT INTO {leadTable} ({names}) VALUES ({values}) ON CONFLICT ({identityColumn}) DO NOTHING");
-            for (var i = 0; i < leadColumns.Length; i++)
-                sqliteInsert.Parameters.Add(leadColumns[i].Mapping.CreateParameter(sqliteInsert, $"@p{i}", null, nullable: true));
-            sqliteInsert.Prepare();
+            var values = string.Join(", ", leadColumns.Select((_, i) => $"?{i + 1}"));
+            sqliteInsert = SqliteStatement.Prepare((SqliteConnection)db.Database.GetDbConnection(),
+                $"INSERT INTO {leadTable} ({names}) VALUES ({values}) ON CONFLICT ({identityColumn}) DO NOTHING");
         }
         for (var row = 0; row < leads.Count; row++)
         {
-            ct.ThrowIfCancellationRequested();
-            for (var i = 0; i < leadColumns.Length; i++) sqliteInsert.Parameters[i].Value = leadColumns[i].Value(leads[row]);
-            inserted[row] = sqliteInsert.ExecuteNonQuery() == 1;
+            if (row % 256 == 0) ct.ThrowIfCancellationRequested();
+            for (var i = 0; i < leadColumns.Length; i++) sqliteInsert.Bind(i + 1, leadColumns[i].Value(leads[row]));
+            inserted[row] = sqliteInsert.Execute() == 1;
         }
     }
 
     async Task InsertPostgresAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
     {
         var names = string.Join(", ", leadColumns.Select(c => c.Name));
-        var arrays = string.Join(", ", leadColumns.Select((c, i) => $"@p{i}::{c.StoreType}[]"));
+        // Base types without length/precision: casting a whole array to varchar(320)[] coerces every element twice.
+        var arrays = string.Join(", ", leadColumns.Select((c, i) => $"@p{i}::{BaseType(c.StoreType)}[]"));
         await using var command = Command(
             $"INSERT INTO {leadTable} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({identityColumn}) DO NOTHING RETURNING {identityColumn}");
         for (var i = 0; i < leadColumns.Length; i++)
         {
             var column = leadColumns[i];
-            var array = Array.CreateInstance(column.ProviderType, leads.Count);
-            for (var row = 0; row < leads.Count; row++)
-                array.SetValue(column.Value(leads[row]) is var v && v == DBNull.Value ? null : v, row);
+            var array = column.ArrayBuilder(leads);
             var parameter = command.CreateParameter();
             parameter.ParameterName = $"p{i}";
             parameter.Value = array;
@@ -140,10 +153,19 @@ sealed class LeadStore : IAsyncDisposable
         for (var row = 0; row < leads.Count; row++) inserted[row] = stored.Contains(leads[row].IdentityKey);
     }
 
+    static string BaseType(string storeType)
+    {
+        var paren = storeType.IndexOf('(');
+        return paren < 0 ? storeType : storeType[..paren].TrimEnd() + storeType[(storeType.IndexOf(')') + 1)..];
+    }
+
+    /// <summary>The id of a source this import has already resolved.</summary>
+    public bool TryGetSourceId(string name, out long id) => sourceIds.TryGetValue(Source.KeyOf(name), out id);
+
     /// <summary>
     /// The id of the source named <paramref name="name"/> (matched by <see cref="Source.KeyOf"/>), created with this spelling
     /// when new. <c>ON CONFLICT ("Key") DO NOTHING</c> then a select: a concurrent import creating the same source waits on
-    /// the unique index and both end up with the one row.
+    /// the unique index and both end up with the one row. Not to be called while an insert is running.
     /// </summary>
     public async Task<long> SourceIdAsync(string name, DateTimeOffset now, CancellationToken ct)
     {
@@ -180,9 +202,66 @@ sealed class LeadStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (sqliteInsert is not null) await sqliteInsert.DisposeAsync();
+        sqliteInsert?.Dispose();
         if (sourceInsert is not null) await sourceInsert.DisposeAsync();
         if (sourceSelect is not null) await sourceSelect.DisposeAsync();
         await transaction.DisposeAsync();
     }
+}
+
+/// <summary>
+/// A prepared SQLite statement driven through SQLitePCL on the connection's native handle: values are bound by position
+/// the way Microsoft.Data.Sqlite binds them (decimal as invariant text, bool as 0/1), inside the connection's transaction.
+/// </summary>
+sealed class SqliteStatement : IDisposable
+{
+    readonly SQLitePCL.sqlite3 handle;
+    readonly SQLitePCL.sqlite3_stmt statement;
+
+    SqliteStatement(SQLitePCL.sqlite3 handle, SQLitePCL.sqlite3_stmt statement)
+    {
+        this.handle = handle;
+        this.statement = statement;
+    }
+
+    public static SqliteStatement Prepare(SqliteConnection connection, string sql)
+    {
+        var handle = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
+        var rc = SQLitePCL.raw.sqlite3_prepare_v2(handle, sql, out var statement);
+        if (rc != SQLitePCL.raw.SQLITE_OK) throw Error(handle, rc);
+        return new SqliteStatement(handle, statement);
+    }
+
+    public void Bind(int index, object value)
+    {
+        var rc = value switch
+        {
+            DBNull => SQLitePCL.raw.sqlite3_bind_null(statement, index),
+            string s => SQLitePCL.raw.sqlite3_bind_text(statement, index, s),
+            long l => SQLitePCL.raw.sqlite3_bind_int64(statement, index, l),
+            int i => SQLitePCL.raw.sqlite3_bind_int64(statement, index, i),
+            bool b => SQLitePCL.raw.sqlite3_bind_int64(statement, index, b ? 1 : 0),
+            double d => SQLitePCL.raw.sqlite3_bind_double(statement, index, d),
+            float f => SQLitePCL.raw.sqlite3_bind_double(statement, index, f),
+            decimal m => SQLitePCL.raw.sqlite3_bind_text(statement, index, m.ToString("0.0###########################", CultureInfo.InvariantCulture)),
+            byte[] bytes => SQLitePCL.raw.sqlite3_bind_blob(statement, index, bytes),
+            Guid g => SQLitePCL.raw.sqlite3_bind_text(statement, index, g.ToString().ToUpperInvariant()),
+            _ => throw new NotSupportedException($"Cannot bind a {value.GetType().Name} to SQLite."),
+        };
+        if (rc != SQLitePCL.raw.SQLITE_OK) throw Error(handle, rc);
+    }
+
+    /// <summary>Runs the statement once and returns the number of rows it changed.</summary>
+    public int Execute()
+    {
+        var rc = SQLitePCL.raw.sqlite3_step(statement);
+        SQLitePCL.raw.sqlite3_reset(statement);
+        if (rc != SQLitePCL.raw.SQLITE_DONE) throw Error(handle, rc);
+        return SQLitePCL.raw.sqlite3_changes(handle);
+    }
+
+    static SqliteException Error(SQLitePCL.sqlite3 handle, int rc) =>
+        new(SQLitePCL.raw.sqlite3_errmsg(handle).utf8_to_string(), rc, SQLitePCL.raw.sqlite3_extended_errcode(handle));
+
+    public void Dispose() => statement.Dispose();
 }
