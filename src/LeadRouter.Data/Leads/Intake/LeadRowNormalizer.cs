@@ -276,9 +276,10 @@ sealed class LeadRowNormalizer
             s = lastDot > lastComma ? s.Replace(",", "") : s.Replace(".", "").Replace(',', '.');
         else if (lastComma >= 0)
         {
-            // 1,234,567 is thousands; 12,5 is a decimal comma.
+            // 1,234 and 1,234,567 (or Indian 1,50,000) are thousands; 12,5 is a decimal comma.
             var groups = s.Split(',');
-            s = groups.Skip(1).All(g => g.Length == 3) ? s.Replace(",", "") : (groups.Length == 2 ? s.Replace(',', '.') : "");
+            s = groups[^1].Length == 3 && groups.Skip(1).All(g => g.Length is 2 or 3) ? s.Replace(",", "")
+                : groups.Length == 2 ? s.Replace(',', '.') : "";
         }
         if (s.Length == 0 || !decimal.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out amount))
         {

@@ -82,10 +82,32 @@ sealed class LeadStore : IAsyncDisposable
     /// <summary>Leads per write: 5,000 per unnest statement on PostgreSQL; on SQLite a flush size only.</summary>
     public int BatchSize => postgres ? 5000 : 1000;
 
+    /// <summary>Transaction-scoped PostgreSQL advisory lock key taken by every import ("LRIM").</summary>
+    const long ImportLockKey = 0x4C52_494D;
+
+    /// <summary>
+    /// Begins the import's transaction. Imports run one at a time per database: SQLite's <c>BEGIN IMMEDIATE</c> does it
+    /// (single writer), on PostgreSQL a transaction-scoped advisory lock does. Without it, two files holding the same keys
+    /// in different orders could wait on each other's uncommitted rows and one would fail with a deadlock.
+    /// </summary>
     public static async Task<LeadStore> BeginAsync(LeadRouterDb db, CancellationToken ct)
     {
         var transaction = await db.Database.BeginTransactionAsync(ct);
-        return new LeadStore(db, transaction);
+        try
+        {
+            var store = new LeadStore(db, transaction);
+            if (store.postgres)
+            {
+                await using var command = store.Command($"SELECT pg_advisory_xact_lock({ImportLockKey})");
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            return store;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
     }
 
     static Column[] Columns(IEntityType entity, ISqlGenerationHelper sql)
