@@ -256,6 +256,24 @@ public abstract class LeadImporterTests<TDatabase>(TDatabase database) : IClassF
     }
 
     [Fact]
+    public async Task Blank_lines_before_the_header_are_skipped_and_counted()
+    {
+        var csv = $"\r\n\r\nId,Email\r\n{u}-1,bad\r\n";
+
+        var report = await ImportAsync(csv);
+
+        Assert.Equal((1, 4), (report.Rows, Assert.Single(report.Errors).Row));
+    }
+
+    [Fact]
+    public async Task Repeated_headers_are_kept_apart_in_the_attributes()
+    {
+        var report = await ImportAsync($"Id,Tag,tag\n{u}-1,hot,new\n");
+
+        Assert.Equal(new Dictionary<string, string> { ["Tag"] = "hot", ["tag (2)"] = "new" }, Attributes(Assert.Single(await LeadsOf(report))));
+    }
+
+    [Fact]
     public async Task Skip_invalid_stores_the_valid_rows_and_reports_the_rest()
     {
         var csv = $"Id,Email\n{u}-1,ok{u}@x.org\n{u}-2,nope\n{u}-3,\n";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using ExcelDataReader;
 using Sylvan.Data.Csv;
 
@@ -6,7 +7,8 @@ namespace LeadRouter.Data.Leads.Intake;
 
 /// <summary>
 /// Reads a lead file record by record. <see cref="RowNumber"/> is the record's physical number in the file: the header is
-/// row 1 and every record after it counts, blank ones included (a quoted field spanning several lines is one record).
+/// row 1 (unless blank lines precede it, which are skipped but counted) and every record after it counts, blank ones
+/// included (a quoted field spanning several lines is one record).
 /// </summary>
 abstract class LeadFileReader : IDisposable
 {
@@ -28,10 +30,17 @@ abstract class LeadFileReader : IDisposable
         var excel = extension is ".xlsx" or ".xlsm" or ".xlsb" or ".xls" || zip;
         if (excel) return await XlsxFileReader.OpenAsync(head, length, file, fileName, sheet, ct);
 
-        var (encoding, preamble) = TextDecoding.Detect(head.AsSpan(0, length), atEnd);
-        var delimiter = DetectDelimiter(encoding.GetString(head, preamble, length - preamble));
-        var stream = new PeekedStream(head, preamble, length, file);
-        return await CsvFileReader.OpenAsync(stream, encoding, delimiter, fileName, ct);
+        var (encoding, start) = TextDecoding.Detect(head.AsSpan(0, length), atEnd);
+        // Blank lines before the header are skipped (they still count as rows); UTF-16 files keep them.
+        var blankLines = 0;
+        if (encoding is not UnicodeEncoding)
+        {
+            for (; start < length && head[start] is (byte)'\r' or (byte)'\n'; start++)
+                if (head[start] == '\n' || (head[start] == '\r' && (start + 1 == length || head[start + 1] != '\n'))) blankLines++;
+        }
+        var delimiter = DetectDelimiter(encoding.GetString(head, start, length - start));
+        var stream = new PeekedStream(head, start, length, file);
+        return await CsvFileReader.OpenAsync(stream, encoding, delimiter, blankLines, fileName, ct);
     }
 
     /// <summary>The delimiter (<c>,</c> <c>;</c> tab <c>|</c>) seen most often outside quotes in the first non-blank line; comma on a tie or none.</summary>
@@ -66,15 +75,18 @@ sealed class CsvFileReader : LeadFileReader
     readonly PeekedStream stream;
     readonly string[] headers;
 
-    CsvFileReader(CsvDataReader csv, PeekedStream stream)
+    readonly int headerRow;
+
+    CsvFileReader(CsvDataReader csv, PeekedStream stream, int headerRow)
     {
+        this.headerRow = headerRow;
         this.csv = csv;
         this.stream = stream;
         headers = new string[csv.FieldCount];
         for (var i = 0; i < headers.Length; i++) headers[i] = csv.GetName(i);
     }
 
-    public static async Task<LeadFileReader> OpenAsync(PeekedStream stream, System.Text.Encoding encoding, char delimiter, string fileName, CancellationToken ct)
+    public static async Task<LeadFileReader> OpenAsync(PeekedStream stream, System.Text.Encoding encoding, char delimiter, int blankLines, string fileName, CancellationToken ct)
     {
         var text = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
         var options = new CsvDataReaderOptions
@@ -88,7 +100,7 @@ sealed class CsvFileReader : LeadFileReader
         try
         {
             var csv = await CsvDataReader.CreateAsync(text, options, ct);
-            return new CsvFileReader(csv, stream);
+            return new CsvFileReader(csv, stream, blankLines + 1);
         }
         catch (CsvFormatException e)
         {
@@ -97,7 +109,7 @@ sealed class CsvFileReader : LeadFileReader
     }
 
     public override IReadOnlyList<string> Headers => headers;
-    public override int RowNumber => csv.RowNumber + 1;
+    public override int RowNumber => csv.RowNumber + headerRow;
     public override int FieldCount => csv.RowFieldCount;
     public override string GetString(int ordinal) => ordinal < csv.RowFieldCount ? csv.GetString(ordinal) : "";
     public override long BytesRead => stream.BytesRead;
@@ -110,7 +122,7 @@ sealed class CsvFileReader : LeadFileReader
         }
         catch (CsvFormatException e)
         {
-            throw new ImportInputException($"The file cannot be read as CSV at row {e.RowNumber + 1}: {e.Message}");
+            throw new ImportInputException($"The file cannot be read as CSV at row {e.RowNumber + headerRow}: {e.Message}");
         }
     }
 
@@ -125,11 +137,12 @@ sealed class XlsxFileReader : LeadFileReader
     readonly bool ownsStream;
     readonly string[] headers;
     readonly string[] values;
-    int row = 1;
+    int row;
     int fieldCount;
 
-    XlsxFileReader(IExcelDataReader excel, Stream stream, bool ownsStream, string[] headers)
+    XlsxFileReader(IExcelDataReader excel, Stream stream, bool ownsStream, string[] headers, int headerRow)
     {
+        row = headerRow;
         this.excel = excel;
         this.stream = stream;
         this.ownsStream = ownsStream;
@@ -169,10 +182,18 @@ sealed class XlsxFileReader : LeadFileReader
                 if (!found && !excel.NextResult()) break;
             }
             if (!found) throw new ImportInputException($"{fileName} has no sheet named '{sheet}'. Sheets: {string.Join(", ", names)}.");
-            if (!excel.Read()) throw new ImportInputException($"{fileName}: the sheet '{excel.Name}' is empty.");
-            var headers = new string[excel.FieldCount];
-            for (var i = 0; i < headers.Length; i++) headers[i] = Format(excel.GetValue(i));
-            return new XlsxFileReader(excel, seekable, seekable != file, headers);
+            // Empty rows above the header are skipped but counted, so row numbers stay the sheet's.
+            var headerRow = 0;
+            string[] headers;
+            do
+            {
+                if (!excel.Read()) throw new ImportInputException($"{fileName}: the sheet '{excel.Name}' is empty.");
+                headerRow++;
+                headers = new string[excel.FieldCount];
+                for (var i = 0; i < headers.Length; i++) headers[i] = Format(excel.GetValue(i));
+            }
+            while (headers.All(string.IsNullOrWhiteSpace));
+            return new XlsxFileReader(excel, seekable, seekable != file, headers, headerRow);
         }
         catch (Exception e) when (e is not ImportInputException and not OperationCanceledException)
         {
