@@ -21,14 +21,16 @@ static class AssignLoad
     {
         var leads = args.Int("leads", 100_000);
         var agents = args.Int("agents", 10);
-        await using var bench = await BenchDatabase.CreateAsync(args.String("db"), ct);
-        Console.WriteLine($"assign: {leads:N0} leads, {agents} agents, {bench.Describe}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        var profile = args.Flag("profile") ? new CommandProfile() : null;
+        await using var bench = await BenchDatabase.CreateAsync(args.String("db"), ct, profile);
+        Console.WriteLine($"assign: {leads:N0} leads, {agents} agents, {bench.Describe}, {BenchArgs.Machine}");
 
         var seeding = Stopwatch.StartNew();
         var sourceId = await SeedAsync(bench, leads, agents, ct);
         Console.WriteLine($"Seeded {leads:N0} leads in {seeding.Elapsed.TotalSeconds:N1} s (bulk path, not timed)");
 
         var assigner = bench.Get<LeadAssigner>();
+        profile?.Reset();
         GC.Collect();
         var watch = new MemoryWatch();
         var clock = Stopwatch.StartNew();
@@ -36,6 +38,7 @@ static class AssignLoad
             ?? throw new InvalidOperationException("The source has no pool.");
         clock.Stop();
         await watch.DisposeAsync();
+        profile?.Print(clock.Elapsed);
 
         await using var db = await bench.Dbs.CreateDbContextAsync(ct);
         var history = await db.Assignments.CountAsync(ct);

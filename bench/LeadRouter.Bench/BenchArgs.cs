@@ -27,6 +27,10 @@ sealed class BenchArgs
         ? int.TryParse(v.Replace("_", "").Replace(",", ""), out var n) && n > 0 ? n : throw new BenchArgsException($"--{name} needs a positive number, not '{v}'.")
         : fallback;
 
+    /// <summary>Cores, runtime and the load average when the run started (the machine may be shared).</summary>
+    public static string Machine =>
+        $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {(File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a")}";
+
     public static string Positional(string[] args, int index, string what) =>
         args.Length > index ? args[index] : throw new BenchArgsException($"Missing {what}.");
 

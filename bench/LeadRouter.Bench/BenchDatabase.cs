@@ -21,7 +21,7 @@ sealed class BenchDatabase : IAsyncDisposable
     readonly string? postgresName;
     readonly ServiceProvider services;
 
-    BenchDatabase(DatabaseTarget target, string? sqliteFile, string? postgresAdmin, string? postgresName)
+    BenchDatabase(DatabaseTarget target, string? sqliteFile, string? postgresAdmin, string? postgresName, CommandProfile? profile)
     {
         Target = target;
         this.sqliteFile = sqliteFile;
@@ -29,7 +29,11 @@ sealed class BenchDatabase : IAsyncDisposable
         this.postgresName = postgresName;
         var s = new ServiceCollection();
         s.AddSingleton(target);
-        s.AddDbContextFactory<LeadRouterDb>((_, o) => DataRegistration.Configure(o, target));
+        s.AddDbContextFactory<LeadRouterDb>((_, o) =>
+        {
+            DataRegistration.Configure(o, target);
+            if (profile is not null) o.AddInterceptors(profile);
+        });
         s.AddSingleton(TimeProvider.System);
         s.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         s.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
@@ -47,7 +51,7 @@ sealed class BenchDatabase : IAsyncDisposable
     public T Get<T>() where T : notnull => services.GetRequiredService<T>();
 
     /// <summary>Creates and migrates a fresh database: <paramref name="db"/> null or a path = SQLite temp file; <c>Host=…</c> = PostgreSQL.</summary>
-    public static async Task<BenchDatabase> CreateAsync(string? db, CancellationToken ct)
+    public static async Task<BenchDatabase> CreateAsync(string? db, CancellationToken ct, CommandProfile? profile = null)
     {
         BenchDatabase bench;
         if (db is not null && DatabaseTarget.Parse(db) is { Provider: DatabaseProvider.Postgres } server)
@@ -63,13 +67,13 @@ sealed class BenchDatabase : IAsyncDisposable
 
             var target = new DatabaseTarget(DatabaseProvider.Postgres,
                 new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name }.ToString());
-            bench = new BenchDatabase(target, null, admin, name);
+            bench = new BenchDatabase(target, null, admin, name, profile);
         }
         else
         {
             var file = Path.Combine(db is null ? Path.GetTempPath() : Path.GetDirectoryName(Path.GetFullPath(db))!,
                 $"lr_bench_{Guid.NewGuid():N}.db");
-            bench = new BenchDatabase(DatabaseTarget.Parse(file), file, null, null);
+            bench = new BenchDatabase(DatabaseTarget.Parse(file), file, null, null, profile);
         }
 
         await using var context = await bench.Dbs.CreateDbContextAsync(ct);

@@ -20,7 +20,7 @@ static class ImportLoad
         var rows = args.Int("rows", 100_000);
         var file = args.String("file") ?? await GeneratedAsync(rows, ct);
 
-        Console.WriteLine($"import: {rows:N0} rows from {Path.GetFileName(file)} ({new FileInfo(file).Length / 1048576.0:N1} MB), {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine($"import: {rows:N0} rows from {Path.GetFileName(file)} ({new FileInfo(file).Length / 1048576.0:N1} MB), {BenchArgs.Machine}");
         var main = await ImportAsync(db, file, ct);
         Print("LeadImporter", main);
 
