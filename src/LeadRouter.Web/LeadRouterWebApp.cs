@@ -2,6 +2,7 @@ using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Platform;
+using LeadRouter.Web.Features.Replenishment;
 
 namespace LeadRouter.Web;
 
@@ -21,6 +22,7 @@ public static class LeadRouterWebApp
         builder.AddAccountsWeb();
         // Background work.
         builder.AddAgentsBackground();
+        builder.AddReplenishmentBackground();
 
         var app = builder.Build();
         app.MapPlatform();
@@ -28,6 +30,7 @@ public static class LeadRouterWebApp
         app.MapLeads();
         app.MapAgents();
         app.MapSeedCompatibility();
+        app.MapReplenishment();
         return app;
     }
 
