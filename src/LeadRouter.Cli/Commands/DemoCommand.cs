@@ -56,7 +56,7 @@ static class DemoCommand
             {
                 FileName = SampleFile, SkipInvalid = true, ImportedBy = "demo", DefaultRegion = "US",
             }, null, ct);
-        ImportView.Render(console, import);
+        ImportView.Render(console, import, maxErrors: 5);
 
         // 2. Agents and two pools: META (fair, three agents) and Google (round robin, two agents).
         var agents = s.GetRequiredService<AgentDirectory>();
