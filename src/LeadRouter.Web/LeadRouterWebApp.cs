@@ -1,6 +1,7 @@
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Leads;
+using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Platform;
 
 namespace LeadRouter.Web;
@@ -27,6 +28,7 @@ public static class LeadRouterWebApp
         app.MapAccounts();
         app.MapLeads();
         app.MapAgents();
+        app.MapMembers();
         app.MapSeedCompatibility();
         return app;
     }

@@ -71,6 +71,8 @@ public sealed class DistributionRun
     public string? Warning { get; set; }
     /// <summary>While processing: until when the worker holds the run (UTC); afterwards another attempt may take it over.</summary>
     public DateTimeOffset? LeaseUntil { get; set; }
+    /// <summary>Identifies the attempt that holds the lease; a worker whose token was replaced stops and rolls back.</summary>
+    public Guid? LeaseToken { get; set; }
     /// <summary>Shares handed out by the run.</summary>
     public int Shares { get; set; }
     /// <summary>Members who received at least one lead.</summary>

@@ -3,6 +3,7 @@ using LeadRouter.Data;
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Leads;
+using LeadRouter.Web.Features.Members;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
@@ -29,6 +30,7 @@ public static class PlatformModule
         builder.AddAccounts();
         builder.AddLeads();
         builder.AddAgents();
+        builder.AddMembers();
         return builder;
     }
 
