@@ -18,5 +18,8 @@ root.Subcommands.Add(AssignCommand.Create());
 root.Subcommands.Add(AssignCommand.Stats());
 root.Subcommands.Add(AssignCommand.History());
 root.Subcommands.Add(UsersCommand.Create());
+root.Subcommands.Add(MembersCommand.Create());
+root.Subcommands.Add(DistributeCommand.Create());
+root.Subcommands.Add(FilesCommand.Create());
 
 return await CliEntry.InvokeAsync(root, args);

@@ -45,13 +45,16 @@ public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvide
         page = Math.Max(page, 1);
         limit = Math.Clamp(limit, 1, 100);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var query = FilesOf(db).Where(f => f.MemberId == memberId);
-        var total = await query.CountAsync(ct);
+        var total = await db.MemberFiles.CountAsync(f => f.MemberId == memberId, ct);
         var totals = await db.MemberFiles.Where(f => f.MemberId == memberId)
             .GroupBy(f => 1).Select(g => new { Leads = g.Sum(f => f.LeadCount), Downloads = g.Sum(f => f.DownloadCount) })
             .SingleOrDefaultAsync(ct);
-        var files = await query.OrderByDescending(f => f.RunId).ThenByDescending(f => f.FileId)
-            .Skip((page - 1) * limit).Take(limit).ToListAsync(ct);
+        var files = await (from f in db.MemberFiles
+                           join m in db.Members on f.MemberId equals m.Id
+                           where f.MemberId == memberId
+                           orderby f.RunId descending, f.Id descending
+                           select new MemberFileDto(f.Id, f.MemberId, m.Username, f.RunId, f.Name, f.LeadCount, f.TierName, f.CreatedAt,
+                               f.DownloadCount, f.LastDownloadAt)).Skip((page - 1) * limit).Take(limit).ToListAsync(ct);
         return new MemberFilePage(files, total, page, limit, (total + limit - 1) / limit, totals?.Leads ?? 0, totals?.Downloads ?? 0);
     }
 
@@ -98,12 +101,6 @@ public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvide
             .SetProperty(f => f.LastDownloadAt, now), ct);
         return new DownloadOutcome.File(content);
     }
-
-    static IQueryable<MemberFileDto> FilesOf(LeadRouterDb db) =>
-        from f in db.MemberFiles
-        join m in db.Members on f.MemberId equals m.Id
-        select new MemberFileDto(f.Id, f.MemberId, m.Username, f.RunId, f.Name, f.LeadCount, f.TierName, f.CreatedAt, f.DownloadCount,
-            f.LastDownloadAt);
 
     static async Task<MemberFileContent> RenderAsync(LeadRouterDb db, MemberFile file, CancellationToken ct)
     {
