@@ -1,25 +1,3 @@
-using System.CommandLine;
 using LeadRouter.Cli;
-using LeadRouter.Cli.Commands;
 
-var root = new RootCommand("leadrouter: import leads and route them to agents, members and brokers")
-{
-    Globals.Db, Globals.Json, Globals.Verbosity,
-};
-root.Subcommands.Add(DemoCommand.Create());
-root.Subcommands.Add(ServeCommand.Create());
-root.Subcommands.Add(DbCommand.Create());
-root.Subcommands.Add(ImportCommand.Create());
-root.Subcommands.Add(LeadsCommand.Create());
-root.Subcommands.Add(LeadsCommand.Imports());
-root.Subcommands.Add(AgentsCommand.Create());
-root.Subcommands.Add(PoolsCommand.Create());
-root.Subcommands.Add(AssignCommand.Create());
-root.Subcommands.Add(AssignCommand.Stats());
-root.Subcommands.Add(AssignCommand.History());
-root.Subcommands.Add(UsersCommand.Create());
-root.Subcommands.Add(MembersCommand.Create());
-root.Subcommands.Add(DistributeCommand.Create());
-root.Subcommands.Add(FilesCommand.Create());
-
-return await CliEntry.InvokeAsync(root, args);
+return await CliEntry.InvokeAsync(CliApp.CreateRoot(), args);

@@ -30,11 +30,15 @@ public static class DataRegistration
         return DatabaseTarget.Parse(env);
     }
 
-    /// <summary>Adds a pooled <see cref="IDbContextFactory{LeadRouterDb}"/> and a scoped <see cref="LeadRouterDb"/>.</summary>
-    public static IServiceCollection AddLeadRouterData(this IServiceCollection services, DatabaseTarget target)
+    /// <summary>
+    /// Adds an <see cref="IDbContextFactory{LeadRouterDb}"/> and a scoped <see cref="LeadRouterDb"/>. The
+    /// <see cref="DatabaseTarget"/> is read from configuration when first needed (<see cref="ResolveTarget"/>);
+    /// registering another <see cref="DatabaseTarget"/> singleton afterwards (tests) replaces it.
+    /// </summary>
+    public static IServiceCollection AddLeadRouterData(this IServiceCollection services)
     {
-        services.AddSingleton(target);
-        services.AddDbContextFactory<LeadRouterDb>(o => Configure(o, target));
+        services.AddSingleton(sp => ResolveTarget(sp.GetRequiredService<IConfiguration>()));
+        services.AddDbContextFactory<LeadRouterDb>((sp, o) => Configure(o, sp.GetRequiredService<DatabaseTarget>()));
         return services;
     }
 

@@ -48,7 +48,8 @@ public static class AccountsModule
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/v1/auth").WithTags("Accounts");
-        auth.MapIdentityApi<IdentityUser>().AddEndpointFilter(async (ctx, next) =>
+        // Only login and refresh are offered (anonymous); the other Identity routes answer 404.
+        auth.MapIdentityApi<IdentityUser>().AllowAnonymous().AddEndpointFilter(async (ctx, next) =>
             ctx.HttpContext.Request.Path.Value is { } p && (p.EndsWith("/login") || p.EndsWith("/refresh"))
                 ? await next(ctx) : TypedResults.NotFound());
         auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new

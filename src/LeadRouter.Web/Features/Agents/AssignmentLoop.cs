@@ -8,7 +8,7 @@ namespace LeadRouter.Web.Features.Agents;
 /// leads of every pool with auto-assign on, through the same <see cref="LeadAssigner"/> as the other triggers.
 /// A failed run is logged and the loop goes on.
 /// </summary>
-sealed class AssignmentLoop(LeadAssigner assigner, IOptions<AgentsOptions> options, TimeProvider clock, ILogger<AssignmentLoop> log)
+internal sealed class AssignmentLoop(LeadAssigner assigner, IOptions<AgentsOptions> options, TimeProvider clock, ILogger<AssignmentLoop> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

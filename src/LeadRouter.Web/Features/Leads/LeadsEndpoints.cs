@@ -21,16 +21,17 @@ public static class LeadsEndpoints
 
         var leads = app.MapGroup("/api/v1/leads").WithTags("Leads").RequireAuthorization(Roles.StaffPolicy);
         leads.MapGet("/", ListLeads);
+        leads.MapPatch("/{id:long}/status", SetStatus);
         return app;
     }
 
     /// <summary>
-    /// Multipart upload: field <c>file</c> plus optional <c>source</c>, <c>sourceColumn</c>, <c>map</c> (repeatable
-    /// <c>field=Header</c>), <c>sheet</c>, <c>defaultRegion</c>, <c>skipInvalid</c>, <c>reserve</c>. 200 with the report
+    /// Multipart upload: field <c>file</c> plus optional <c>source</c>, <c>sourceColumn</c>, <c>map</c> (<c>field=Header</c>
+    /// entries separated by commas or new lines), <c>sheet</c>, <c>defaultRegion</c>, <c>skipInvalid</c>, <c>reserve</c>. 200 with the report
     /// when stored; 400 with the report (every error with row and column) when rejected, nothing stored.
     /// </summary>
     static async Task<Results<Ok<ImportResult>, BadRequest<ImportResult>, ProblemHttpResult>> Upload(
-        IFormFile file, [FromForm] string? source, [FromForm] string? sourceColumn, [FromForm] string[]? map, [FromForm] string? sheet,
+        IFormFile file, [FromForm] string? source, [FromForm] string? sourceColumn, [FromForm] string? map, [FromForm] string? sheet,
         [FromForm] string? defaultRegion, [FromForm] bool? skipInvalid, [FromForm] bool? reserve,
         ClaimsPrincipal user, ImportLeads import, CancellationToken ct)
     {
@@ -38,7 +39,7 @@ public static class LeadsEndpoints
         {
             FileName = Path.GetFileName(file.FileName),
             Purpose = reserve == true ? ImportPurpose.Reserve : ImportPurpose.Agents,
-            Source = source, SourceColumn = sourceColumn, Map = ImportMaps.Parse(map ?? []), Sheet = sheet,
+            Source = source, SourceColumn = sourceColumn, Map = ImportMaps.Parse(map is null ? [] : map.Split('\n')), Sheet = sheet,
             DefaultRegion = defaultRegion, SkipInvalid = skipInvalid == true, ImportedBy = user.Identity?.Name,
         };
         await using var stream = file.OpenReadStream();
@@ -60,7 +61,26 @@ public static class LeadsEndpoints
 
         return TypedResults.Ok(await q.ListAsync(filter, ct));
     }
+
+    /// <summary>An agent changes the status of one of their own leads; an admin of any lead. 404 when not found (or not theirs).</summary>
+    static async Task<Results<Ok<StatusChanged>, NotFound>> SetStatus(long id, StatusRequest body, ClaimsPrincipal user,
+        IDbContextFactory<LeadRouterDb> dbs, ChangeLeadStatus change, CancellationToken ct)
+    {
+        long? agentId = null;
+        if (!user.IsInRole(Roles.Admin))
+        {
+            var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            agentId = await db.Agents.Where(a => a.UserId == userId).Select(a => (long?)a.Id).FirstOrDefaultAsync(ct) ?? -1;
+        }
+
+        return await change.SetAsync(id, body.Status, agentId, user.Identity?.Name, ct) is { } changed
+            ? TypedResults.Ok(changed) : TypedResults.NotFound();
+    }
 }
+
+/// <summary>Body of <c>PATCH /api/v1/leads/{id}/status</c>.</summary>
+public sealed record StatusRequest(LeadStatus Status);
 
 /// <summary>Parses <c>field=Header</c> overrides of the header mapping.</summary>
 public static class ImportMaps

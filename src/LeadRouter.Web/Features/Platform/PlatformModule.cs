@@ -4,6 +4,7 @@ using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
+using LeadRouter.Web.Features.Replenishment;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
@@ -24,13 +25,14 @@ public static class PlatformModule
     /// <summary>Database (from <c>Db</c> / <c>LEADROUTER_DB</c>), clock and every area's services. Used by Web and CLI.</summary>
     public static IHostApplicationBuilder AddLeadRouterCore(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddLeadRouterData(DataRegistration.ResolveTarget(builder.Configuration));
+        builder.Services.AddLeadRouterData();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DisplayOptions>().BindConfiguration(DisplayOptions.Section);
         builder.AddAccounts();
         builder.AddLeads();
         builder.AddAgents();
         builder.AddMembers();
+        builder.AddReplenishment();
         return builder;
     }
 

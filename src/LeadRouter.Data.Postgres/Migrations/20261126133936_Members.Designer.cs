@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LeadRouter.Data.Postgres.Migrations
 {
     [DbContext(typeof(LeadRouterDb))]
-    [Migration("20261126132835_Members")]
+    [Migration("20261126133936_Members")]
     partial class Members
     {
         /// <inheritdoc />
@@ -316,6 +316,42 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.HasIndex("SourceId", "Status", "AgentId");
 
                     b.ToTable("Leads");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Leads.LeadStatusChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ChangedBy")
+                        .HasColumnType("text");
+
+                    b.Property<string>("From")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeadId", "ChangedAt");
+
+                    b.HasIndex("To", "ChangedAt");
+
+                    b.ToTable("LeadStatusChanges");
                 });
 
             modelBuilder.Entity("LeadRouter.Data.Leads.Source", b =>
@@ -640,6 +676,73 @@ namespace LeadRouter.Data.Postgres.Migrations
                         });
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Replenishment.ReplenishmentRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("BlockedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Metrics")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("RanAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reasons")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Released")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ReleasedByGrade")
+                        .HasColumnType("text");
+
+                    b.Property<int>("SkippedDuplicates")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Targets")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RanAt");
+
+                    b.ToTable("ReplenishmentRuns");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Replenishment.ReplenishmentSettings", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PolicyJson")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ReplenishmentSettings");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
@@ -921,6 +1024,15 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .HasForeignKey("SourceId");
 
                     b.Navigation("Source");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Leads.LeadStatusChange", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("LeadRouter.Data.Members.DistributionRun", b =>

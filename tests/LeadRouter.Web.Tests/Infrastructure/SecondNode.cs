@@ -1,0 +1,30 @@
+using LeadRouter.Data;
+using LeadRouter.Web.Features.Agents;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadRouter.Web.Tests.Infrastructure;
+
+/// <summary>Another LeadRouter node on the same database: its own services, connection pool and state.</summary>
+public sealed class SecondNode : IDisposable
+{
+    readonly ServiceProvider services;
+
+    SecondNode(ServiceProvider services) => this.services = services;
+
+    public LeadAssigner Assigner => services.GetRequiredService<LeadAssigner>();
+
+    public static SecondNode Create(DatabaseTarget target, TimeProvider clock)
+    {
+        var s = new ServiceCollection();
+        s.AddSingleton(target);
+        s.AddDbContextFactory<LeadRouterDb>((sp, o) => DataRegistration.Configure(o, target));
+        s.AddSingleton(clock);
+        s.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        s.AddSingleton<LeadAssigner>();
+        return new SecondNode(s.BuildServiceProvider());
+    }
+
+    public void Dispose() => services.Dispose();
+}
