@@ -81,6 +81,34 @@ public abstract class MemberDownloadTests<TApp>(TApp app) : AppTests<TApp>(app) 
     }
 
     [Fact]
+    public async Task Upload_queues_a_distribution_and_a_file_without_the_required_columns_is_400_and_stores_nothing()
+    {
+        var admin = await App.ClientAsync(Roles.Admin);
+        var tag = Unique("up");
+        using var good = new MultipartFormDataContent
+        {
+            { new StringContent($"Name,Email,Address\nAnn,{tag}.a@example.com,1 Road\nBen,{tag}.b@example.com,2 Road\n"), "csv_file", "week1.csv" },
+        };
+        using var bad = new MultipartFormDataContent
+        {
+            { new StringContent($"Name,Email\nAnn,{tag}.c@example.com\n"), "csv_file", "bad.csv" },
+        };
+
+        var ok = await admin.PostAsync("/api/admin/leads/upload", good, Ct);
+        var rejected = await admin.PostAsync("/api/admin/leads/upload", bad, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var body = await ok.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(2, body.GetProperty("total_leads").GetInt32());
+        Assert.Equal("queued", body.GetProperty("status").GetString());
+        var id = body.GetProperty("distribution_id").GetInt64();
+        await using var db = App.CreateDb();
+        Assert.Equal(DistributionRunStatus.Queued, (await db.DistributionRuns.SingleAsync(r => r.ImportId == id, Ct)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+        Assert.False(await db.Leads.AnyAsync(l => l.Email == $"{tag}.c@example.com", Ct));
+    }
+
+    [Fact]
     public async Task Member_routes_need_the_member_role_and_admin_routes_the_admin_role()
     {
         var (_, member) = await MemberWithLoginAsync("dave");
