@@ -1,6 +1,7 @@
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Leads;
+using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Platform;
 using LeadRouter.Web.Features.Replenishment;
 
@@ -29,6 +30,7 @@ public static class LeadRouterWebApp
         app.MapAccounts();
         app.MapLeads();
         app.MapAgents();
+        app.MapMembers();
         app.MapSeedCompatibility();
         app.MapReplenishment();
         return app;

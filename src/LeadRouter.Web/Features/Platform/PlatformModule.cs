@@ -3,6 +3,7 @@ using LeadRouter.Data;
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Leads;
+using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Replenishment;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,6 +31,7 @@ public static class PlatformModule
         builder.AddAccounts();
         builder.AddLeads();
         builder.AddAgents();
+        builder.AddMembers();
         builder.AddReplenishment();
         return builder;
     }
