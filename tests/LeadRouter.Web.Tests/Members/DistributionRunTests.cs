@@ -208,10 +208,15 @@ public abstract class DistributionRunTests<TApp> where TApp : LeadRouterApp, new
         await MembersAsync(app, "Bronze", 2, "b");
         await using (var db = app.CreateDb())
         {
-            // The failure is injected with a SQLite trigger; other databases run the rest of the suite.
-            Assert.SkipUnless(db.Database.IsSqlite(), "The failure is injected with a SQLite trigger.");
-            await db.Database.ExecuteSqlRawAsync(
-                "CREATE TRIGGER fail_shares BEFORE INSERT ON \"Shares\" BEGIN SELECT RAISE(ABORT, 'disk full'); END;", Ct);
+            // The failure is injected with a trigger that rejects every share insert.
+            if (db.Database.IsSqlite())
+                await db.Database.ExecuteSqlRawAsync(
+                    "CREATE TRIGGER fail_shares BEFORE INSERT ON \"Shares\" BEGIN SELECT RAISE(ABORT, 'disk full'); END;", Ct);
+            else
+                await db.Database.ExecuteSqlRawAsync("""
+                    CREATE FUNCTION fail_shares() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql;
+                    CREATE TRIGGER fail_shares BEFORE INSERT ON "Shares" FOR EACH ROW EXECUTE FUNCTION fail_shares();
+                    """, Ct);
         }
 
         var report = await RunAsync(app, import);
