@@ -43,7 +43,8 @@ sealed class BenchArgs
             Usage: LeadRouter.Bench <mode> ...
               sample OUT.csv                              the bundled sample file (2,400 rows, fixed seed)
               gen N OUT.csv                               a synthetic load file of N rows, streamed to disk
-              import [--db DB] [--rows N] [--file F.csv] [--repeat K] [--baseline] [--baseline-rows M]
+              import [--db DB] [--rows N] [--file F.csv] [--repeat K] [--default-region R]
+                     [--baseline] [--baseline-rows M]
                                                           end-to-end import through LeadImporter into a fresh database
               assign [--db DB] [--leads N] [--agents K] [--profile]
                                                           backlog assignment through LeadAssigner

@@ -25,7 +25,7 @@ static class ImportLoad
         var runs = new List<Result>();
         for (var i = 0; i < repeat; i++)
         {
-            runs.Add(await ImportAsync(db, file, ct));
+            runs.Add(await ImportAsync(db, file, args.String("default-region"), ct));
             Print("LeadImporter", runs[^1]);
         }
 
@@ -79,11 +79,11 @@ static class ImportLoad
         return path;
     }
 
-    static async Task<Result> ImportAsync(string? db, string file, CancellationToken ct)
+    static async Task<Result> ImportAsync(string? db, string file, string? defaultRegion, CancellationToken ct)
     {
         await using var bench = await BenchDatabase.CreateAsync(db, ct);
         var importer = bench.Get<LeadImporter>();
-        var options = new ImportOptions { FileName = Path.GetFileName(file), SkipInvalid = true, ImportedBy = "bench" };
+        var options = new ImportOptions { FileName = Path.GetFileName(file), SkipInvalid = true, ImportedBy = "bench", DefaultRegion = defaultRegion };
         GC.Collect();
         GC.WaitForPendingFinalizers();
 
