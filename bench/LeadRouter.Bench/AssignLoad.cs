@@ -32,13 +32,11 @@ static class AssignLoad
         var assigner = bench.Get<LeadAssigner>();
         profile?.Reset();
         GC.Collect();
-        var watch = new MemoryWatch();
-        var clock = Stopwatch.StartNew();
+        var watch = new PhaseWatch();
         var run = await assigner.AssignSourceAsync(sourceId, AssignmentTrigger.Manual, ct)
             ?? throw new InvalidOperationException("The source has no pool.");
-        clock.Stop();
         await watch.DisposeAsync();
-        profile?.Print(clock.Elapsed);
+        profile?.Print(watch.Elapsed);
 
         await using var db = await bench.Dbs.CreateDbContextAsync(ct);
         var history = await db.Assignments.CountAsync(ct);
@@ -47,9 +45,10 @@ static class AssignLoad
         if (run.Assigned != leads || history != leads || left != 0)
             throw new InvalidOperationException($"Assigned {run.Assigned}, history rows {history}, unassigned left {left}; expected {leads}.");
 
-        Console.WriteLine($"LeadAssigner on {bench.Describe}: {run.Assigned:N0} leads to {agents} agents in {clock.Elapsed.TotalSeconds:N2} s = " +
-            $"{run.Assigned / clock.Elapsed.TotalSeconds:N0} leads/s; per agent {run.Agents.Min(a => a.Received):N0}–{run.Agents.Max(a => a.Received):N0} " +
-            $"(spread {spread}); peak working set {MemoryWatch.Mb(watch.PeakWorkingSet)}, allocated {MemoryWatch.Mb(watch.Allocated)}");
+        Console.WriteLine($"LeadAssigner on {bench.Describe}: {run.Assigned:N0} leads to {agents} agents in {watch.Elapsed.TotalSeconds:N2} s = " +
+            $"{run.Assigned / watch.Elapsed.TotalSeconds:N0} leads/s (CPU {watch.Cpu.TotalSeconds:N2} s); per agent {run.Agents.Min(a => a.Received):N0}–{run.Agents.Max(a => a.Received):N0} " +
+            $"(spread {spread}); peak working set {PhaseWatch.Mb(watch.PeakWorkingSet)}, allocated {PhaseWatch.Mb(watch.Allocated)}; " +
+            $"load average now {BenchArgs.LoadAverage}");
         return 0;
     }
 

@@ -28,8 +28,11 @@ sealed class BenchArgs
         : fallback;
 
     /// <summary>Cores, runtime and the load average when the run started (the machine may be shared).</summary>
-    public static string Machine =>
-        $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {(File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a")}";
+    public static string Machine => $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage}";
+
+    /// <summary>The 1, 5 and 15 minute load averages (Linux), or n/a.</summary>
+    public static string LoadAverage =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     public static string Positional(string[] args, int index, string what) =>
         args.Length > index ? args[index] : throw new BenchArgsException($"Missing {what}.");
@@ -40,9 +43,11 @@ sealed class BenchArgs
             Usage: LeadRouter.Bench <mode> ...
               sample OUT.csv                              the bundled sample file (2,400 rows, fixed seed)
               gen N OUT.csv                               a synthetic load file of N rows, streamed to disk
-              import [--db DB] [--rows N] [--file F.csv] [--baseline] [--baseline-rows M]
+              import [--db DB] [--rows N] [--file F.csv] [--repeat K] [--default-region R]
+                     [--baseline] [--baseline-rows M]
                                                           end-to-end import through LeadImporter into a fresh database
-              assign [--db DB] [--leads N] [--agents K]   backlog assignment through LeadAssigner
+              assign [--db DB] [--leads N] [--agents K] [--profile]
+                                                          backlog assignment through LeadAssigner
               micro [BenchmarkDotNet args]                micro benchmarks (e.g. micro --filter '*')
             DB: omitted or a file path = a fresh SQLite temp file; 'Host=…' = a fresh PostgreSQL database on that server.
             """);

@@ -18,11 +18,21 @@ static class ImportLoad
     {
         var db = args.String("db");
         var rows = args.Int("rows", 100_000);
+        var repeat = args.Int("repeat", 1);
         var file = args.String("file") ?? await GeneratedAsync(rows, ct);
 
         Console.WriteLine($"import: {rows:N0} rows from {Path.GetFileName(file)} ({new FileInfo(file).Length / 1048576.0:N1} MB), {BenchArgs.Machine}");
-        var main = await ImportAsync(db, file, ct);
-        Print("LeadImporter", main);
+        var runs = new List<Result>();
+        for (var i = 0; i < repeat; i++)
+        {
+            runs.Add(await ImportAsync(db, file, args.String("default-region"), ct));
+            Print("LeadImporter", runs[^1]);
+        }
+
+        var best = runs.MaxBy(r => r.RowsPerSecond)!;
+        if (repeat > 1)
+            Console.WriteLine($"LeadImporter best of {repeat}: {best.RowsPerSecond:N0} rows/s, median {runs.Select(r => r.RowsPerSecond).Order().ElementAt(repeat / 2):N0} rows/s, " +
+                $"highest peak working set {PhaseWatch.Mb(runs.Max(r => r.PeakWorkingSet))}");
 
         if (args.Flag("baseline"))
         {
@@ -30,24 +40,28 @@ static class ImportLoad
             var baselineFile = await GeneratedAsync(baselineRows, ct);
             var naive = await NaiveAsync(db, baselineFile, ct);
             Print($"Naive baseline ({baselineRows:N0} rows)", naive);
-            Console.WriteLine($"Ratio: LeadImporter is {main.RowsPerSecond / naive.RowsPerSecond:N1}x the naive baseline (rows/s).");
+            Console.WriteLine($"Ratio: LeadImporter (best) is {best.RowsPerSecond / naive.RowsPerSecond:N1}x the naive baseline in rows/s " +
+                $"({best.RowsPerCpuSecond / naive.RowsPerCpuSecond:N1}x in rows per CPU second).");
         }
 
         using var process = Process.GetCurrentProcess();
-        Console.WriteLine($"Process peak working set (whole run, incl. file generation): {MemoryWatch.Mb(process.PeakWorkingSet64)}");
+        Console.WriteLine($"Process peak working set (whole run, incl. file generation): {PhaseWatch.Mb(process.PeakWorkingSet64)}; " +
+            $"load average now {BenchArgs.LoadAverage}");
         return 0;
     }
 
-    sealed record Result(string Database, int Rows, int Accepted, int Duplicates, int Rejected, TimeSpan Elapsed,
-        long PeakWorkingSet, long PeakHeap, long Allocated, int Gen2)
+    sealed record Result(string Database, int Rows, int Accepted, int Duplicates, int Rejected, PhaseWatch Watch)
     {
-        public double RowsPerSecond => Rows / Elapsed.TotalSeconds;
+        public double RowsPerSecond => Rows / Watch.Elapsed.TotalSeconds;
+        public double RowsPerCpuSecond => Rows / Watch.Cpu.TotalSeconds;
+        public long PeakWorkingSet => Watch.PeakWorkingSet;
     }
 
     static void Print(string what, Result r) => Console.WriteLine(
         $"{what} on {r.Database}: {r.Rows:N0} rows ({r.Accepted:N0} accepted, {r.Duplicates:N0} duplicates, {r.Rejected:N0} rejected) " +
-        $"in {r.Elapsed.TotalSeconds:N2} s = {r.RowsPerSecond:N0} rows/s; peak working set {MemoryWatch.Mb(r.PeakWorkingSet)}, " +
-        $"peak GC heap {MemoryWatch.Mb(r.PeakHeap)}, allocated {MemoryWatch.Mb(r.Allocated)}, gen2 GCs {r.Gen2}");
+        $"in {r.Watch.Elapsed.TotalSeconds:N2} s = {r.RowsPerSecond:N0} rows/s (CPU {r.Watch.Cpu.TotalSeconds:N2} s); " +
+        $"peak working set {PhaseWatch.Mb(r.PeakWorkingSet)}, peak GC heap {PhaseWatch.Mb(r.Watch.PeakHeap)}, " +
+        $"allocated {PhaseWatch.Mb(r.Watch.Allocated)}, gen2 GCs {r.Watch.Gen2Collections}");
 
     /// <summary>The load file for <paramref name="rows"/> rows in the temp folder, generated once and reused (it is deterministic).</summary>
     static async Task<string> GeneratedAsync(int rows, CancellationToken ct)
@@ -65,27 +79,24 @@ static class ImportLoad
         return path;
     }
 
-    static async Task<Result> ImportAsync(string? db, string file, CancellationToken ct)
+    static async Task<Result> ImportAsync(string? db, string file, string? defaultRegion, CancellationToken ct)
     {
         await using var bench = await BenchDatabase.CreateAsync(db, ct);
         var importer = bench.Get<LeadImporter>();
-        var options = new ImportOptions { FileName = Path.GetFileName(file), SkipInvalid = true, ImportedBy = "bench" };
+        var options = new ImportOptions { FileName = Path.GetFileName(file), SkipInvalid = true, ImportedBy = "bench", DefaultRegion = defaultRegion };
         GC.Collect();
         GC.WaitForPendingFinalizers();
 
-        var watch = new MemoryWatch();
-        var clock = Stopwatch.StartNew();
+        var watch = new PhaseWatch();
         ImportReport report;
         await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
             report = await importer.ImportAsync(stream, options, progress: null, ct);
-        clock.Stop();
         await watch.DisposeAsync();
 
         await using var check = await bench.Dbs.CreateDbContextAsync(ct);
         var stored = await check.Leads.CountAsync(ct);
         if (stored != report.Accepted) throw new InvalidOperationException($"Report says {report.Accepted} accepted, the database holds {stored}.");
-        return new(bench.Describe, report.Rows, report.Accepted, report.Duplicates, report.Rejected, clock.Elapsed,
-            watch.PeakWorkingSet, watch.PeakHeap, watch.Allocated, watch.Gen2Collections);
+        return new(bench.Describe, report.Rows, report.Accepted, report.Duplicates, report.Rejected, watch);
     }
 
     /// <summary>
@@ -96,8 +107,7 @@ static class ImportLoad
     {
         await using var bench = await BenchDatabase.CreateAsync(db, ct);
         GC.Collect();
-        var watch = new MemoryWatch();
-        var clock = Stopwatch.StartNew();
+        var watch = new PhaseWatch();
 
         await using var context = await bench.Dbs.CreateDbContextAsync(ct);
         var now = DateTimeOffset.UtcNow;
@@ -143,9 +153,7 @@ static class ImportLoad
             accepted++;
         }
 
-        clock.Stop();
         await watch.DisposeAsync();
-        return new(bench.Describe, rows, accepted, duplicates, rejected, clock.Elapsed,
-            watch.PeakWorkingSet, watch.PeakHeap, watch.Allocated, watch.Gen2Collections);
+        return new(bench.Describe, rows, accepted, duplicates, rejected, watch);
     }
 }

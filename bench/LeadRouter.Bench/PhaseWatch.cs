@@ -3,22 +3,27 @@ using System.Diagnostics;
 namespace LeadRouter.Bench;
 
 /// <summary>
-/// Samples the process working set and GC heap every 50 ms while a measurement runs, so the peak of that phase
-/// is reported (the process-wide <see cref="Process.PeakWorkingSet64"/> also counts earlier phases).
+/// Times one measured phase: wall clock, CPU time of this process (the machine may be shared, so CPU time shows what
+/// the phase cost even when it had to wait for a core), and the working set and GC heap sampled every 50 ms, so the
+/// peak of that phase is reported (the process-wide <see cref="Process.PeakWorkingSet64"/> also counts earlier phases).
 /// </summary>
-sealed class MemoryWatch : IAsyncDisposable
+sealed class PhaseWatch : IAsyncDisposable
 {
+    readonly Stopwatch clock = Stopwatch.StartNew();
+    readonly TimeSpan cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
     readonly CancellationTokenSource stop = new();
     readonly Task sampler;
     readonly long allocatedAtStart = GC.GetTotalAllocatedBytes(precise: false);
     readonly int gen2AtStart = GC.CollectionCount(2);
 
+    public TimeSpan Elapsed { get; private set; }
+    public TimeSpan Cpu { get; private set; }
     public long PeakWorkingSet { get; private set; }
     public long PeakHeap { get; private set; }
     public long Allocated { get; private set; }
     public int Gen2Collections { get; private set; }
 
-    public MemoryWatch() => sampler = Task.Run(SampleAsync);
+    public PhaseWatch() => sampler = Task.Run(SampleAsync);
 
     async Task SampleAsync()
     {
@@ -40,12 +45,15 @@ sealed class MemoryWatch : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the clock and the sampler.</summary>
     public async ValueTask DisposeAsync()
     {
+        Elapsed = clock.Elapsed;
         await stop.CancelAsync();
         await sampler;
         using var process = Process.GetCurrentProcess();
         PeakWorkingSet = Math.Max(PeakWorkingSet, process.WorkingSet64);
+        Cpu = process.TotalProcessorTime - cpuAtStart;
         Allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedAtStart;
         Gen2Collections = GC.CollectionCount(2) - gen2AtStart;
         stop.Dispose();
