@@ -227,16 +227,21 @@ sealed class LeadRowNormalizer
 
     (string? Phone, bool Valid, string? Extension) ParsePhone(string text)
     {
-        try
+        // Without a default region only "+country …" numbers can parse; skip the (throwing) parse for the rest.
+        var international = text.AsSpan().TrimStart() is ['+', ..] or ['\uFF0B', ..];
+        if (region != "ZZ" || international)
         {
-            var number = Phones.Parse(text, region);
-            if (Phones.IsPossibleNumber(number))
-                return (Phones.Format(number, PhoneNumberFormat.E164), Phones.IsValidNumber(number),
-                    string.IsNullOrEmpty(number.Extension) ? null : number.Extension);
-        }
-        catch (NumberParseException)
-        {
-            // Falls through to the digits.
+            try
+            {
+                var number = Phones.Parse(text, region);
+                if (Phones.IsPossibleNumber(number))
+                    return (Phones.Format(number, PhoneNumberFormat.E164), Phones.IsValidNumber(number),
+                        string.IsNullOrEmpty(number.Extension) ? null : number.Extension);
+            }
+            catch (NumberParseException)
+            {
+                // Falls through to the digits.
+            }
         }
         // Keep the digits (and a leading +), without an extension written as x123 / ext 123.
         var main = text.AsSpan();
