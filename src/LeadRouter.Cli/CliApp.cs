@@ -24,6 +24,9 @@ static class CliApp
         root.Subcommands.Add(AssignCommand.Stats());
         root.Subcommands.Add(AssignCommand.History());
         root.Subcommands.Add(UsersCommand.Create());
+        root.Subcommands.Add(BrokersCommand.Create());
+        root.Subcommands.Add(SourcesCommand.Create());
+        root.Subcommands.Add(RouteCommand.Create());
         return root;
     }
 }

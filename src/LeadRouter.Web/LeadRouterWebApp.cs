@@ -1,5 +1,6 @@
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Platform;
 
@@ -27,6 +28,7 @@ public static class LeadRouterWebApp
         app.MapAccounts();
         app.MapLeads();
         app.MapAgents();
+        app.MapBrokers();
         app.MapSeedCompatibility();
         return app;
     }

@@ -18,6 +18,9 @@ sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         e.HasOne(l => l.Source).WithMany().HasForeignKey(l => l.SourceId);
         e.HasOne<Import>().WithMany().HasForeignKey(l => l.ImportId);
         e.HasOne<Agents.Agent>().WithMany().HasForeignKey(l => l.AgentId);
+        e.HasIndex(l => l.BrokerId);
+        e.Property(l => l.UnroutedReason).HasMaxLength(500);
+        e.HasOne<Brokers.Broker>().WithMany().HasForeignKey(l => l.BrokerId);
     }
 }
 

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using LeadRouter.Data;
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,7 @@ public static class PlatformModule
         builder.AddAccounts();
         builder.AddLeads();
         builder.AddAgents();
+        builder.AddBrokers();
         return builder;
     }
 
