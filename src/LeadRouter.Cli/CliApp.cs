@@ -23,6 +23,7 @@ static class CliApp
         root.Subcommands.Add(AssignCommand.Create());
         root.Subcommands.Add(AssignCommand.Stats());
         root.Subcommands.Add(AssignCommand.History());
+        root.Subcommands.Add(ReplenishCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(BrokersCommand.Create());
         root.Subcommands.Add(SourcesCommand.Create());

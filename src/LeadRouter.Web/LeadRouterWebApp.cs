@@ -3,6 +3,7 @@ using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Platform;
+using LeadRouter.Web.Features.Replenishment;
 
 namespace LeadRouter.Web;
 
@@ -22,6 +23,7 @@ public static class LeadRouterWebApp
         builder.AddAccountsWeb();
         // Background work.
         builder.AddAgentsBackground();
+        builder.AddReplenishmentBackground();
 
         var app = builder.Build();
         app.MapPlatform();
@@ -30,6 +32,7 @@ public static class LeadRouterWebApp
         app.MapAgents();
         app.MapBrokers();
         app.MapSeedCompatibility();
+        app.MapReplenishment();
         return app;
     }
 

@@ -33,8 +33,18 @@ static class LeadsCommand
                 c.MarkupLineInterpolated($"page {result.PageNumber} of {result.TotalPages} ({result.Total} leads)");
             });
         }));
-        var cmd = new Command("leads", "Browse leads");
+        Argument<long> id = new("id") { Description = "Lead id" };
+        Argument<LeadStatus> to = new("status") { Description = "Contacted, Qualified, Converted or Lost" };
+        var setStatus = new Command("set-status", "Record what happened to a lead (Pending → Contacted → Qualified → Converted / Lost)") { id, to };
+        setStatus.SetAction((p, ct) => CliRun.Run(p, ct, async (s, _) =>
+        {
+            var changed = await s.GetRequiredService<ChangeLeadStatus>().SetAsync(p.GetValue(id), p.GetValue(to), null, Environment.UserName, ct)
+                ?? throw new Data.InputException("id", $"No lead {p.GetValue(id)}.");
+            return CliResult.Ok(changed, c => c.MarkupLineInterpolated($"Lead #{changed.LeadId}: {changed.From} → {changed.To}."));
+        }));
+        var cmd = new Command("leads", "Browse leads and record their outcomes");
         cmd.Subcommands.Add(list);
+        cmd.Subcommands.Add(setStatus);
         return cmd;
     }
 

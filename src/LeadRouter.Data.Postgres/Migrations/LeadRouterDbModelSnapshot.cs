@@ -526,6 +526,42 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.ToTable("Leads");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Leads.LeadStatusChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ChangedBy")
+                        .HasColumnType("text");
+
+                    b.Property<string>("From")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeadId", "ChangedAt");
+
+                    b.HasIndex("To", "ChangedAt");
+
+                    b.ToTable("LeadStatusChanges");
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Leads.Source", b =>
                 {
                     b.Property<long>("Id")
@@ -553,6 +589,73 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("Sources");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Replenishment.ReplenishmentRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("BlockedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Metrics")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("RanAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reasons")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Released")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ReleasedByGrade")
+                        .HasColumnType("text");
+
+                    b.Property<int>("SkippedDuplicates")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Targets")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RanAt");
+
+                    b.ToTable("ReplenishmentRuns");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Replenishment.ReplenishmentSettings", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PolicyJson")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ReplenishmentSettings");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -868,6 +971,15 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .HasForeignKey("SourceId");
 
                     b.Navigation("Source");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Leads.LeadStatusChange", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -506,6 +506,40 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.ToTable("Leads");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Leads.LeadStatusChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChangedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("From")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeadId", "ChangedAt");
+
+                    b.HasIndex("To", "ChangedAt");
+
+                    b.ToTable("LeadStatusChanges");
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Leads.Source", b =>
                 {
                     b.Property<long>("Id")
@@ -531,6 +565,71 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .IsUnique();
 
                     b.ToTable("Sources");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Replenishment.ReplenishmentRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BlockedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Metrics")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RanAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reasons")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Released")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReleasedByGrade")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SkippedDuplicates")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Targets")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RanAt");
+
+                    b.ToTable("ReplenishmentRuns");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Replenishment.ReplenishmentSettings", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PolicyJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ReplenishmentSettings");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -840,6 +939,15 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .HasForeignKey("SourceId");
 
                     b.Navigation("Source");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Leads.LeadStatusChange", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

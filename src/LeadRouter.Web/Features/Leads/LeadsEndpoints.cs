@@ -21,6 +21,7 @@ public static class LeadsEndpoints
 
         var leads = app.MapGroup("/api/v1/leads").WithTags("Leads").RequireAuthorization(Roles.StaffPolicy);
         leads.MapGet("/", ListLeads);
+        leads.MapPatch("/{id:long}/status", SetStatus);
         return app;
     }
 
@@ -60,7 +61,26 @@ public static class LeadsEndpoints
 
         return TypedResults.Ok(await q.ListAsync(filter, ct));
     }
+
+    /// <summary>An agent changes the status of one of their own leads; an admin of any lead. 404 when not found (or not theirs).</summary>
+    static async Task<Results<Ok<StatusChanged>, NotFound>> SetStatus(long id, StatusRequest body, ClaimsPrincipal user,
+        IDbContextFactory<LeadRouterDb> dbs, ChangeLeadStatus change, CancellationToken ct)
+    {
+        long? agentId = null;
+        if (!user.IsInRole(Roles.Admin))
+        {
+            var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            agentId = await db.Agents.Where(a => a.UserId == userId).Select(a => (long?)a.Id).FirstOrDefaultAsync(ct) ?? -1;
+        }
+
+        return await change.SetAsync(id, body.Status, agentId, user.Identity?.Name, ct) is { } changed
+            ? TypedResults.Ok(changed) : TypedResults.NotFound();
+    }
 }
+
+/// <summary>Body of <c>PATCH /api/v1/leads/{id}/status</c>.</summary>
+public sealed record StatusRequest(LeadStatus Status);
 
 /// <summary>Parses <c>field=Header</c> overrides of the header mapping.</summary>
 public static class ImportMaps

@@ -11,6 +11,7 @@ public static class LeadsModule
         builder.Services.AddSingleton<LeadImporter>();
         builder.Services.AddSingleton<ImportLeads>();
         builder.Services.AddSingleton<LeadQueries>();
+        builder.Services.AddSingleton<ChangeLeadStatus>();
         return builder;
     }
 }

@@ -1,0 +1,289 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace LeadRouter.Data.Leads.Intake;
+
+/// <summary>
+/// The import's hot path on the context's own connection and transaction: inserts leads with
+/// <c>INSERT … ON CONFLICT ("IdentityKey") DO NOTHING</c>, so the database itself tells which rows are duplicates (of the
+/// file's earlier rows or of any stored lead, also under concurrent imports), and finds or creates sources the same way.
+/// Table and column names, types and value conversions come from the EF model.
+/// <list type="bullet">
+/// <item>SQLite: one prepared single-row INSERT stepped per lead through the native handle (bound by position, no
+/// per-execute reader objects); the change count (1 or 0) says inserted or duplicate. SQLite has no network round trip,
+/// and binding thousands of named parameters in one multi-row statement costs more than it saves.</item>
+/// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …) ON CONFLICT DO NOTHING RETURNING "IdentityKey"</c>
+/// per batch of <see cref="BatchSize"/> leads: one round trip and one parameter per column.</item>
+/// </list>
+/// </summary>
+sealed class LeadStore : IAsyncDisposable
+{
+    readonly LeadRouterDb db;
+    readonly IDbContextTransaction transaction;
+    readonly bool postgres;
+    readonly Column[] leadColumns;
+    readonly string leadTable;
+    readonly string identityColumn;
+    readonly Dictionary<string, long> sourceIds = new(StringComparer.Ordinal);
+    SqliteStatement? sqliteInsert;
+    DbCommand? sourceInsert;
+    DbCommand? sourceSelect;
+
+    sealed record Column(string Name, IProperty Property, RelationalTypeMapping Mapping, IClrPropertyGetter Getter, string StoreType)
+    {
+        public object Value(object entity)
+        {
+            var value = Getter.GetClrValue(entity);
+            if (value is not null && Mapping.Converter is { } converter) value = converter.ConvertToProvider(value);
+            return value is DateTimeOffset t ? t.ToUniversalTime() : value ?? DBNull.Value;
+        }
+
+        /// <summary>Builds this column's typed array (<c>string[]</c>, <c>long?[]</c>…) for PostgreSQL's unnest.</summary>
+        public Func<IReadOnlyList<Lead>, Array> ArrayBuilder
+        {
+            get
+            {
+                if (field is not null) return field;
+                var type = Mapping.Converter?.ProviderClrType ?? Property.ClrType;
+                type = Nullable.GetUnderlyingType(type) ?? type;
+                if (type.IsValueType) type = typeof(Nullable<>).MakeGenericType(type);
+                var build = typeof(Column).GetMethod(nameof(BuildArray), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+                    .MakeGenericMethod(type);
+                return field = build.CreateDelegate<Func<IReadOnlyList<Lead>, Array>>(this);
+            }
+        }
+
+        Array BuildArray<T>(IReadOnlyList<Lead> leads)
+        {
+            var array = new T[leads.Count];
+            for (var i = 0; i < array.Length; i++)
+                array[i] = Value(leads[i]) is var v && v == DBNull.Value ? default! : (T)v;
+            return array;
+        }
+    }
+
+    LeadStore(LeadRouterDb db, IDbContextTransaction transaction)
+    {
+        this.db = db;
+        this.transaction = transaction;
+        postgres = db.Database.IsNpgsql();
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var lead = db.Model.FindEntityType(typeof(Lead))!;
+        leadTable = sql.DelimitIdentifier(lead.GetTableName()!, lead.GetSchema());
+        leadColumns = Columns(lead, sql);
+        identityColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.IdentityKey))!.GetColumnName());
+    }
+
+    /// <summary>Leads per write: 5,000 per unnest statement on PostgreSQL; on SQLite a flush size only.</summary>
+    public int BatchSize => postgres ? 5000 : 1000;
+
+    /// <summary>Transaction-scoped PostgreSQL advisory lock key taken by every import ("LRIM").</summary>
+    const long ImportLockKey = 0x4C52_494D;
+
+    /// <summary>
+    /// Begins the import's transaction. Imports run one at a time per database: SQLite's <c>BEGIN IMMEDIATE</c> does it
+    /// (single writer), on PostgreSQL a transaction-scoped advisory lock does. Without it, two files holding the same keys
+    /// in different orders could wait on each other's uncommitted rows and one would fail with a deadlock.
+    /// </summary>
+    public static async Task<LeadStore> BeginAsync(LeadRouterDb db, CancellationToken ct)
+    {
+        var transaction = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            var store = new LeadStore(db, transaction);
+            if (store.postgres)
+            {
+                await using var command = store.Command($"SELECT pg_advisory_xact_lock({ImportLockKey})");
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            return store;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
+    }
+
+    static Column[] Columns(IEntityType entity, ISqlGenerationHelper sql)
+    {
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        return entity.GetProperties()
+            .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated != ValueGenerated.Never) && !p.IsShadowProperty())
+            .Select(p => new Column(sql.DelimitIdentifier(p.GetColumnName(table)!), p, (RelationalTypeMapping)p.GetTypeMapping(),
+                p.GetGetter(), p.GetColumnType(table)))
+            .ToArray();
+    }
+
+    DbCommand Command(string text)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        command.CommandText = text;
+        command.CommandTimeout = 0;
+        return command;
+    }
+
+    /// <summary>Inserts the leads; <paramref name="inserted"/>[i] is false when lead i's identity key was already known.</summary>
+    public async Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    {
+        if (postgres) await InsertPostgresAsync(leads, inserted, ct);
+        else InsertSqlite(leads, inserted, ct);
+    }
+
+    void InsertSqlite(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    {
+        if (sqliteInsert is null)
+        {
+            var names = string.Join(", ", leadColumns.Select(c => c.Name));
+            var values = string.Join(", ", leadColumns.Select((_, i) => $"?{i + 1}"));
+            sqliteInsert = SqliteStatement.Prepare((SqliteConnection)db.Database.GetDbConnection(),
+                $"INSERT INTO {leadTable} ({names}) VALUES ({values}) ON CONFLICT ({identityColumn}) DO NOTHING");
+        }
+        for (var row = 0; row < leads.Count; row++)
+        {
+            if (row % 256 == 0) ct.ThrowIfCancellationRequested();
+            for (var i = 0; i < leadColumns.Length; i++) sqliteInsert.Bind(i + 1, leadColumns[i].Value(leads[row]));
+            inserted[row] = sqliteInsert.Execute() == 1;
+        }
+    }
+
+    async Task InsertPostgresAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    {
+        var names = string.Join(", ", leadColumns.Select(c => c.Name));
+        // Base types without length/precision: casting a whole array to varchar(320)[] coerces every element twice.
+        var arrays = string.Join(", ", leadColumns.Select((c, i) => $"@p{i}::{BaseType(c.StoreType)}[]"));
+        await using var command = Command(
+            $"INSERT INTO {leadTable} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({identityColumn}) DO NOTHING RETURNING {identityColumn}");
+        for (var i = 0; i < leadColumns.Length; i++)
+        {
+            var column = leadColumns[i];
+            var array = column.ArrayBuilder(leads);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = $"p{i}";
+            parameter.Value = array;
+            command.Parameters.Add(parameter);
+        }
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) stored.Add(reader.GetString(0));
+        for (var row = 0; row < leads.Count; row++) inserted[row] = stored.Contains(leads[row].IdentityKey);
+    }
+
+    static string BaseType(string storeType)
+    {
+        var paren = storeType.IndexOf('(');
+        return paren < 0 ? storeType : storeType[..paren].TrimEnd() + storeType[(storeType.IndexOf(')') + 1)..];
+    }
+
+    /// <summary>The id of a source this import has already resolved.</summary>
+    public bool TryGetSourceId(string name, out long id) => sourceIds.TryGetValue(Source.KeyOf(name), out id);
+
+    /// <summary>
+    /// The id of the source named <paramref name="name"/> (matched by <see cref="Source.KeyOf"/>), created with this spelling
+    /// when new. <c>ON CONFLICT ("Key") DO NOTHING</c> then a select: a concurrent import creating the same source waits on
+    /// the unique index and both end up with the one row. Not to be called while an insert is running.
+    /// </summary>
+    public async Task<long> SourceIdAsync(string name, DateTimeOffset now, CancellationToken ct)
+    {
+        var key = Source.KeyOf(name);
+        if (sourceIds.TryGetValue(key, out var id)) return id;
+
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var entity = db.Model.FindEntityType(typeof(Source))!;
+        var columns = Columns(entity, sql);
+        var keyColumn = sql.DelimitIdentifier(entity.FindProperty(nameof(Source.Key))!.GetColumnName());
+        var idColumn = sql.DelimitIdentifier(entity.FindProperty(nameof(Source.Id))!.GetColumnName());
+        var table = sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema());
+        if (sourceInsert is null)
+        {
+            sourceInsert = Command(
+                $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES ({string.Join(", ", columns.Select((_, i) => $"@s{i}"))}) ON CONFLICT ({keyColumn}) DO NOTHING");
+            for (var i = 0; i < columns.Length; i++)
+                sourceInsert.Parameters.Add(columns[i].Mapping.CreateParameter(sourceInsert, $"@s{i}", null, nullable: true));
+            sourceSelect = Command($"SELECT {idColumn} FROM {table} WHERE {keyColumn} = @key");
+            var keyParameter = sourceSelect.CreateParameter();
+            keyParameter.ParameterName = "@key";
+            sourceSelect.Parameters.Add(keyParameter);
+        }
+        var source = new Source { Name = name.Trim(), Key = key, CreatedAt = now };
+        for (var i = 0; i < columns.Length; i++) sourceInsert.Parameters[i].Value = columns[i].Value(source);
+        await sourceInsert.ExecuteNonQueryAsync(ct);
+        sourceSelect!.Parameters[0].Value = key;
+        id = Convert.ToInt64(await sourceSelect.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        sourceIds[key] = id;
+        return id;
+    }
+
+    public Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        sqliteInsert?.Dispose();
+        if (sourceInsert is not null) await sourceInsert.DisposeAsync();
+        if (sourceSelect is not null) await sourceSelect.DisposeAsync();
+        await transaction.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A prepared SQLite statement driven through SQLitePCL on the connection's native handle: values are bound by position
+/// the way Microsoft.Data.Sqlite binds them (decimal as invariant text, bool as 0/1), inside the connection's transaction.
+/// </summary>
+sealed class SqliteStatement : IDisposable
+{
+    readonly SQLitePCL.sqlite3 handle;
+    readonly SQLitePCL.sqlite3_stmt statement;
+
+    SqliteStatement(SQLitePCL.sqlite3 handle, SQLitePCL.sqlite3_stmt statement)
+    {
+        this.handle = handle;
+        this.statement = statement;
+    }
+
+    public static SqliteStatement Prepare(SqliteConnection connection, string sql)
+    {
+        var handle = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
+        var rc = SQLitePCL.raw.sqlite3_prepare_v2(handle, sql, out var statement);
+        if (rc != SQLitePCL.raw.SQLITE_OK) throw Error(handle, rc);
+        return new SqliteStatement(handle, statement);
+    }
+
+    public void Bind(int index, object value)
+    {
+        var rc = value switch
+        {
+            DBNull => SQLitePCL.raw.sqlite3_bind_null(statement, index),
+            string s => SQLitePCL.raw.sqlite3_bind_text(statement, index, s),
+            long l => SQLitePCL.raw.sqlite3_bind_int64(statement, index, l),
+            int i => SQLitePCL.raw.sqlite3_bind_int64(statement, index, i),
+            bool b => SQLitePCL.raw.sqlite3_bind_int64(statement, index, b ? 1 : 0),
+            double d => SQLitePCL.raw.sqlite3_bind_double(statement, index, d),
+            float f => SQLitePCL.raw.sqlite3_bind_double(statement, index, f),
+            decimal m => SQLitePCL.raw.sqlite3_bind_text(statement, index, m.ToString("0.0###########################", CultureInfo.InvariantCulture)),
+            byte[] bytes => SQLitePCL.raw.sqlite3_bind_blob(statement, index, bytes),
+            Guid g => SQLitePCL.raw.sqlite3_bind_text(statement, index, g.ToString().ToUpperInvariant()),
+            _ => throw new NotSupportedException($"Cannot bind a {value.GetType().Name} to SQLite."),
+        };
+        if (rc != SQLitePCL.raw.SQLITE_OK) throw Error(handle, rc);
+    }
+
+    /// <summary>Runs the statement once and returns the number of rows it changed.</summary>
+    public int Execute()
+    {
+        var rc = SQLitePCL.raw.sqlite3_step(statement);
+        SQLitePCL.raw.sqlite3_reset(statement);
+        if (rc != SQLitePCL.raw.SQLITE_DONE) throw Error(handle, rc);
+        return SQLitePCL.raw.sqlite3_changes(handle);
+    }
+
+    static SqliteException Error(SQLitePCL.sqlite3 handle, int rc) =>
+        new(SQLitePCL.raw.sqlite3_errmsg(handle).utf8_to_string(), rc, SQLitePCL.raw.sqlite3_extended_errcode(handle));
+
+    public void Dispose() => statement.Dispose();
+}
