@@ -6,23 +6,27 @@ set -uo pipefail
 cd "$(dirname "$0")"
 results="$PWD/TestResults"
 rm -rf "$results"
-dotnet test --solution LeadRouter.slnx --report-trx --results-directory "$results" "$@"
-rc=$?
-python3 - "$results" <<'PY'
-import glob, sys, xml.etree.ElementTree as ET
+mkdir -p "$results"
+dotnet test --solution LeadRouter.slnx --report-trx --results-directory "$results" "$@" 2>&1 | tee "$results/output.log"
+rc=${PIPESTATUS[0]}
+python3 - "$results" "$rc" <<'PY'
+import glob, re, sys, xml.etree.ElementTree as ET
+results, rc = sys.argv[1], int(sys.argv[2])
+# The runner's closing block (total / failed / succeeded / skipped) counts fixture failures too.
+text = open(f"{results}/output.log", encoding="utf-8", errors="replace").read()
+def last(name):
+    found = re.findall(rf"^\s*{name}:\s*(\d+)\s*$", text, re.M)
+    return int(found[-1]) if found else 0
+passed, failed, skipped = last("succeeded"), last("failed"), last("skipped")
+if rc != 0 and failed == 0:
+    failed = 1  # the run failed without a test result (build error, crashed host)
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-passed = failed = skipped = 0
 pg_skipped = []
-for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
-    root = ET.parse(path).getroot()
-    for r in root.iterfind(".//t:UnitTestResult", ns):
-        outcome = r.get("outcome")
-        if outcome == "Passed": passed += 1
-        elif outcome in ("Failed", "Error", "Timeout", "Aborted"): failed += 1
-        else:
-            skipped += 1
-            if "Postgres" in r.get("testName", ""): pg_skipped.append(r.get("testName"))
-with open(f"{sys.argv[1]}/postgres-skipped.txt", "w") as f:
+for path in glob.glob(f"{results}/**/*.trx", recursive=True):
+    for r in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
+        if r.get("outcome") not in ("Passed", "Failed", "Error", "Timeout", "Aborted") and "Postgres" in r.get("testName", ""):
+            pg_skipped.append(r.get("testName"))
+with open(f"{results}/postgres-skipped.txt", "w") as f:
     f.write("\n".join(pg_skipped))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY

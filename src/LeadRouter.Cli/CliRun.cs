@@ -33,13 +33,13 @@ static class CliRun
         ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) })
         : AnsiConsole.Console;
 
-    public static async Task<int> Run(ParseResult p, CancellationToken ct, Func<IServiceProvider, IAnsiConsole, Task<CliResult>> action)
+    public static async Task<int> Run(ParseResult p, CancellationToken ct, Func<IServiceProvider, IAnsiConsole, Task<CliResult>> action, string? db = null)
     {
         var json = p.GetValue(Globals.Json);
         var console = Console(p);
         try
         {
-            using var host = CliHost.Build(p.GetValue(Globals.Db), p.GetValue(Globals.Verbosity)!);
+            using var host = CliHost.Build(db ?? p.GetValue(Globals.Db), p.GetValue(Globals.Verbosity)!);
             await host.Services.MigrateAsync(ct);
             var result = await action(host.Services, console);
             if (json) WriteJson(result.Json);

@@ -2,6 +2,7 @@ using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
+using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Platform;
 using LeadRouter.Web.Features.Replenishment;
 
@@ -30,6 +31,7 @@ public static class LeadRouterWebApp
         app.MapAccounts();
         app.MapLeads();
         app.MapAgents();
+        app.MapMembers();
         app.MapBrokers();
         app.MapSeedCompatibility();
         app.MapReplenishment();

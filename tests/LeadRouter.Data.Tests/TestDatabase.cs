@@ -20,6 +20,14 @@ public abstract class TestDatabase : IAsyncLifetime, IDbContextFactory<LeadRoute
 
     protected abstract ValueTask<DbContextOptions<LeadRouterDb>?> CreateOptionsAsync();
 
+    /// <summary>Options as the application builds them (provider, migrations assembly, SQLite pragmas).</summary>
+    protected static DbContextOptions<LeadRouterDb> Options(DatabaseTarget target)
+    {
+        var builder = new DbContextOptionsBuilder<LeadRouterDb>();
+        DataRegistration.Configure(builder, target);
+        return builder.Options;
+    }
+
     public LeadRouterDb CreateDbContext()
     {
         Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
@@ -31,7 +39,7 @@ public abstract class TestDatabase : IAsyncLifetime, IDbContextFactory<LeadRoute
         options = await CreateOptionsAsync();
         if (options is null) return;
         await using var db = new LeadRouterDb(options);
-        await db.Database.EnsureCreatedAsync(); // until migrations exist
+        await db.Database.MigrateAsync(); // the shipped migrations of this provider
     }
 
     public virtual ValueTask DisposeAsync()
@@ -56,7 +64,7 @@ public sealed class SqliteDatabase : TestDatabase
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             await wal.ExecuteNonQueryAsync();
         }
-        return new DbContextOptionsBuilder<LeadRouterDb>().UseSqlite(connectionString).Options;
+        return Options(new DatabaseTarget(DatabaseProvider.Sqlite, connectionString));
     }
 
     public override async ValueTask DisposeAsync()
@@ -84,14 +92,14 @@ public sealed class PostgresDatabase : TestDatabase
             SkipReason = "LEADROUTER_TEST_POSTGRES is not set.";
             return null;
         }
-        await using (var connection = new NpgsqlConnection(server))
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ToString()))
         {
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await create.ExecuteNonQueryAsync();
         }
         var database = new NpgsqlConnectionStringBuilder(server) { Database = name }.ToString();
-        return new DbContextOptionsBuilder<LeadRouterDb>().UseNpgsql(database).Options;
+        return Options(new DatabaseTarget(DatabaseProvider.Postgres, database));
     }
 
     public override async ValueTask DisposeAsync()
@@ -99,10 +107,15 @@ public sealed class PostgresDatabase : TestDatabase
         await base.DisposeAsync();
         if (SkipReason is not null || server is null) return;
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(server);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ToString());
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        // An autovacuum worker may hold the database for a moment: retry a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            try { await drop.ExecuteNonQueryAsync(); break; }
+            catch (PostgresException) when (attempt < 5) { await Task.Delay(200 * attempt); }
+        }
     }
 }
 

@@ -32,7 +32,7 @@ static class DemoCommand
             var db = p.GetValue(Globals.Db) ?? Path.GetFullPath(DemoDb);
             if (p.GetValue(Globals.Db) is null)
                 foreach (var f in new[] { db, db + "-wal", db + "-shm" }) File.Delete(f);
-            var code = await CliRun.Run(p, ct, (s, console) => RunAsync(s, console, db, ct));
+            var code = await CliRun.Run(p, ct, (s, console) => RunAsync(s, console, db, ct), db);
             if (code != 0 || p.GetValue(noServe)) return code;
             var urls = p.GetValue(ServeCommand.Urls)!;
             CliRun.Console(p).MarkupLineInterpolated($"Serving the API on [link]{urls}[/] (Scalar UI at {urls}/scalar). Sign in as {AdminEmail} / {AdminPassword}. Ctrl+C stops.");
@@ -56,7 +56,7 @@ static class DemoCommand
             {
                 FileName = SampleFile, SkipInvalid = true, ImportedBy = "demo", DefaultRegion = "US",
             }, null, ct);
-        ImportView.Render(console, import);
+        ImportView.Render(console, import, maxErrors: 5);
 
         // 2. Agents and two pools: META (fair, three agents) and Google (round robin, two agents).
         var agents = s.GetRequiredService<AgentDirectory>();

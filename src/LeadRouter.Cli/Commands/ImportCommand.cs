@@ -93,7 +93,7 @@ static class ImportCommand
 /// <summary>Rich rendering of an import report.</summary>
 static class ImportView
 {
-    public static void Render(IAnsiConsole c, ImportResult r)
+    public static void Render(IAnsiConsole c, ImportResult r, int maxErrors = 100)
     {
         var rep = r.Report;
         var table = new Table().Border(TableBorder.Rounded).AddColumns("rows", "accepted", "duplicates", "rejected", "warnings", "assigned");
@@ -104,9 +104,9 @@ static class ImportView
         if (rep.Errors.Count > 0)
         {
             var errors = new Table().Border(TableBorder.Simple).AddColumns("row", "column", "problem");
-            foreach (var e in rep.Errors.Take(100)) errors.AddRow(Markup.Escape(e.Row.ToString()), Markup.Escape(e.Column ?? ""), Markup.Escape(e.Message));
+            foreach (var e in rep.Errors.Take(maxErrors)) errors.AddRow(Markup.Escape(e.Row.ToString()), Markup.Escape(e.Column ?? ""), Markup.Escape(e.Message));
             c.Write(errors);
-            if (rep.Errors.Count > 100) c.MarkupLineInterpolated($"… and {rep.Errors.Count - 100} more problems (use --json for all).");
+            if (rep.Errors.Count > maxErrors) c.MarkupLineInterpolated($"… and {rep.Errors.Count - maxErrors} more problems (use --json for all).");
             if (!rep.Stored) c.MarkupLine("Fix the rows above, or use [bold]--skip-invalid[/] to import the valid rows.");
         }
 

@@ -591,6 +591,299 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.ToTable("Sources");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Members.DistributionLock", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DistributionLocks");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.DistributionRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("EligibleMembers")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<long?>("ImportId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid?>("LeaseToken")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("MembersServed")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RequestedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Shares")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SourceImports")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Warning")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("ImportId")
+                        .IsUnique();
+
+                    b.ToTable("DistributionRuns", (string)null);
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Member", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<bool>("EmailOptOut")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Suspended")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("TierId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TierId");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("Username")
+                        .IsUnique();
+
+                    b.ToTable("Members");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFile", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("DownloadCount")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("LastDownloadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("LeadCount")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("MemberId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TierName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId");
+
+                    b.HasIndex("MemberId", "RunId")
+                        .IsUnique();
+
+                    b.ToTable("MemberFiles");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberImport", b =>
+                {
+                    b.Property<long>("ImportId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("ExhaustedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("ImportId");
+
+                    b.ToTable("MemberImports");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Share", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("MemberId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeadId");
+
+                    b.HasIndex("MemberId", "LeadId")
+                        .IsUnique();
+
+                    b.HasIndex("RunId", "MemberId");
+
+                    b.ToTable("Shares");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Tier", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Eligible")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("LeadsPerRun")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Tiers");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1L,
+                            Eligible = true,
+                            LeadsPerRun = 100,
+                            Name = "Bronze"
+                        },
+                        new
+                        {
+                            Id = 2L,
+                            Eligible = true,
+                            LeadsPerRun = 250,
+                            Name = "Silver"
+                        },
+                        new
+                        {
+                            Id = 3L,
+                            Eligible = true,
+                            LeadsPerRun = 500,
+                            Name = "Gold"
+                        },
+                        new
+                        {
+                            Id = 4L,
+                            Eligible = false,
+                            LeadsPerRun = 0,
+                            Name = "Affiliate"
+                        },
+                        new
+                        {
+                            Id = 5L,
+                            Eligible = false,
+                            LeadsPerRun = 0,
+                            Name = "VIP Affiliate"
+                        });
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Replenishment.ReplenishmentRun", b =>
                 {
                     b.Property<long>("Id")
@@ -956,10 +1249,6 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .WithMany()
                         .HasForeignKey("AgentId");
 
-                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
-                        .WithMany()
-                        .HasForeignKey("BrokerId");
-
                     b.HasOne("LeadRouter.Data.Leads.Import", null)
                         .WithMany()
                         .HasForeignKey("ImportId")
@@ -979,6 +1268,70 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .WithMany()
                         .HasForeignKey("LeadId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.DistributionRun", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Import", null)
+                        .WithMany()
+                        .HasForeignKey("ImportId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Member", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Members.Tier", "Tier")
+                        .WithMany()
+                        .HasForeignKey("TierId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Tier");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFile", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Members.DistributionRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberImport", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Import", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Members.MemberImport", "ImportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Share", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Members.DistributionRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

@@ -20,7 +20,8 @@ sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         e.HasOne<Agents.Agent>().WithMany().HasForeignKey(l => l.AgentId);
         e.HasIndex(l => l.BrokerId);
         e.Property(l => l.UnroutedReason).HasMaxLength(500);
-        e.HasOne<Brokers.Broker>().WithMany().HasForeignKey(l => l.BrokerId);
+        // No foreign key to Brokers: on SQLite one would rebuild the whole Leads table; the broker assignment log
+        // (unique per lead, keyed to both lead and broker) carries the integrity of a routed lead.
     }
 }
 

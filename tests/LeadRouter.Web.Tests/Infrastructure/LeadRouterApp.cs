@@ -116,7 +116,12 @@ public sealed class PostgresApp : LeadRouterApp
             await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PgServer) { Database = "postgres" }.ToString());
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", conn);
-            await cmd.ExecuteNonQueryAsync();
+            // An autovacuum worker may hold the database for a moment: retry a few times.
+            for (var attempt = 1; ; attempt++)
+            {
+                try { await cmd.ExecuteNonQueryAsync(); break; }
+                catch (PostgresException) when (attempt < 5) { await Task.Delay(200 * attempt); }
+            }
         }
 
         GC.SuppressFinalize(this);

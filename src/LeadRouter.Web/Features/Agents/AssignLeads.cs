@@ -1,8 +1,14 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
 using LeadRouter.Data;
 using LeadRouter.Data.Agents;
 using LeadRouter.Data.Leads;
 using LeadRouter.Domain.Agents;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LeadRouter.Web.Features.Agents;
 
@@ -22,10 +28,13 @@ public sealed record AssignmentRun(long SourceId, string Source, AssignmentMetho
 /// applies in one transaction. The pool row is written first, which takes a row lock (PostgreSQL) or the
 /// write lock (SQLite), so two runs on one pool never interleave; the lead update is conditional
 /// (<c>AgentId IS NULL AND Status = New</c>) and the assignment log is unique per lead (DESIGN rule 1).
+/// A 100k-lead backlog is one run: the lead updates go per agent with the ids as one parameter, and the history
+/// rows are written with one set-based INSERT per chunk on the context's connection, inside the transaction.
 /// </summary>
 public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, ILogger<LeadAssigner> log)
 {
-    const int Chunk = 500;
+    /// <summary>Leads per UPDATE and history rows per INSERT statement.</summary>
+    const int Chunk = 10_000;
 
     /// <summary>Assigns the leads of every pooled source with auto-assign on (or only <paramref name="source"/>).</summary>
     /// <returns>One run per pooled source that was looked at, also those with nothing to assign.</returns>
@@ -92,8 +101,9 @@ public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
             foreach (var chunk in group.Select(a => a.LeadId).Chunk(Chunk))
             {
                 var agentId = group.Key;
+                // EF.Parameter: the ids travel as one array/JSON parameter, not one parameter per id.
                 var updated = await db.Leads
-                    .Where(l => chunk.Contains(l.Id) && l.AgentId == null && l.Status == LeadStatus.New)
+                    .Where(l => EF.Parameter(chunk).Contains(l.Id) && l.AgentId == null && l.Status == LeadStatus.New)
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(l => l.AgentId, agentId)
                         .SetProperty(l => l.Status, LeadStatus.Pending)
@@ -102,11 +112,8 @@ public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
                 if (updated != chunk.Length) throw new ConcurrentAssignmentException();
             }
 
-        db.Assignments.AddRange(plan.Assignments.Select(a => new Assignment
-        {
-            LeadId = a.LeadId, SourceId = sourceId, AgentId = a.AgentId, CountBefore = a.CountBefore,
-            CountAfter = a.CountAfter, Method = pool.Method, Trigger = trigger, AssignedAt = now,
-        }));
+        foreach (var chunk in plan.Assignments.Chunk(Chunk))
+            await InsertHistoryAsync(db, chunk, sourceId, pool.Method, trigger, now, ct);
         var taken = plan.Assignments.GroupBy(a => a.AgentId).ToDictionary(g => g.Key, g => g.Count());
         var before = members.ToDictionary(m => m.AgentId, m => m.Received);
         foreach (var m in members) m.Received += taken.GetValueOrDefault(m.AgentId);
@@ -141,6 +148,59 @@ public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
                 && (l.Status == LeadStatus.Pending || l.Status == LeadStatus.Contacted || l.Status == LeadStatus.Qualified))
             .GroupBy(l => l.AgentId!.Value).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+    }
+
+    /// <summary>
+    /// Writes one history row per planned assignment with a single INSERT … SELECT on the context's connection and
+    /// transaction (EF's SaveChanges sends one INSERT per row on SQLite). Table, columns and stored values (enum
+    /// names, UTC ticks on SQLite) come from the EF model. SQLite reads the rows from one JSON parameter
+    /// (<c>json_each</c>), PostgreSQL from four <c>bigint[]</c> parameters (<c>unnest</c>). A unique-index violation
+    /// surfaces as <see cref="DbUpdateException"/>, as it did through SaveChanges, so the run is retried.
+    /// </summary>
+    static async Task InsertHistoryAsync(LeadRouterDb db, PlannedAssignment[] rows, long sourceId, AssignmentMethod method,
+        AssignmentTrigger trigger, DateTimeOffset now, CancellationToken ct)
+    {
+        var entity = db.Model.FindEntityType(typeof(Assignment))!;
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var sql = db.GetService<ISqlGenerationHelper>();
+        string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
+        object Stored(string property, object value) =>
+            entity.FindProperty(property)!.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value;
+
+        // Only identifiers from the model are spliced into the SQL; every value is a parameter.
+        var into = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({Column(nameof(Assignment.LeadId))}, " +
+            $"{Column(nameof(Assignment.AgentId))}, {Column(nameof(Assignment.CountBefore))}, {Column(nameof(Assignment.CountAfter))}, " +
+            $"{Column(nameof(Assignment.SourceId))}, {Column(nameof(Assignment.Method))}, {Column(nameof(Assignment.Trigger))}, " +
+            $"{Column(nameof(Assignment.AssignedAt))})";
+        object[] shared = [sourceId, Stored(nameof(Assignment.Method), method), Stored(nameof(Assignment.Trigger), trigger),
+            Stored(nameof(Assignment.AssignedAt), now)];
+        int inserted;
+        try
+        {
+            if (db.Database.IsNpgsql())
+            {
+                var text = into + " SELECT r.l, r.a, r.b, r.c, {4}, {5}, {6}, {7} FROM unnest({0}, {1}, {2}, {3}) AS r(l, a, b, c)";
+                inserted = await db.Database.ExecuteSqlRawAsync(text,
+                    [rows.Select(r => r.LeadId).ToArray(), rows.Select(r => r.AgentId).ToArray(),
+                     rows.Select(r => r.CountBefore).ToArray(), rows.Select(r => r.CountAfter).ToArray(), .. shared], ct);
+            }
+            else
+            {
+                var json = new StringBuilder(rows.Length * 32).Append('[');
+                foreach (var r in rows)
+                    json.Append(CultureInfo.InvariantCulture, $"[{r.LeadId},{r.AgentId},{r.CountBefore},{r.CountAfter}],");
+                json[^1] = ']';
+                var text = into + " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, {1}, {2}, {3}, {4} FROM json_each({0})";
+                inserted = await db.Database.ExecuteSqlRawAsync(text,
+                    [json.ToString(), .. shared], ct);
+            }
+        }
+        catch (DbException e)
+        {
+            throw new DbUpdateException("Writing the assignment history failed.", e);
+        }
+
+        if (inserted != rows.Length) throw new ConcurrentAssignmentException();
     }
 
     sealed class ConcurrentAssignmentException() : Exception("A lead of this run was assigned by another run; retrying.");

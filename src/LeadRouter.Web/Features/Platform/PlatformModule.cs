@@ -4,6 +4,7 @@ using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
+using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Replenishment;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,7 @@ public static class PlatformModule
         builder.AddAccounts();
         builder.AddLeads();
         builder.AddAgents();
+        builder.AddMembers();
         builder.AddReplenishment();
         builder.AddBrokers();
         return builder;

@@ -1,10 +1,8 @@
-﻿using System;
-using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+﻿using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace LeadRouter.Data.Postgres.Migrations
+namespace LeadRouter.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class Brokers : Migration
@@ -15,13 +13,13 @@ namespace LeadRouter.Data.Postgres.Migrations
             migrationBuilder.AddColumn<long>(
                 name: "BrokerId",
                 table: "Leads",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "UnroutedReason",
                 table: "Leads",
-                type: "character varying(500)",
+                type: "TEXT",
                 maxLength: 500,
                 nullable: true);
 
@@ -29,10 +27,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerRotations",
                 columns: table => new
                 {
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Current = table.Column<long>(type: "bigint", nullable: false)
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Current = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -43,8 +41,8 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerRoutingLocks",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false),
-                    Version = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -55,30 +53,30 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Brokers",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Active = table.Column<bool>(type: "boolean", nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Weight = table.Column<int>(type: "integer", nullable: false),
-                    Countries = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
-                    CountryWeights = table.Column<string>(type: "text", nullable: true),
-                    MinAmount = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: true),
-                    MaxAmount = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: true),
-                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: true),
-                    HourlyCap = table.Column<int>(type: "integer", nullable: true),
-                    DailyCap = table.Column<int>(type: "integer", nullable: true),
-                    MonthlyCap = table.Column<int>(type: "integer", nullable: true),
-                    TimeZone = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    AutoPush = table.Column<bool>(type: "boolean", nullable: false),
-                    EndpointUrl = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    EndpointMethod = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
-                    EndpointHeaders = table.Column<string>(type: "text", nullable: true),
-                    ApiKeyProtected = table.Column<string>(type: "text", nullable: true),
-                    SigningSecretProtected = table.Column<string>(type: "text", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    DeletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Weight = table.Column<int>(type: "INTEGER", nullable: false),
+                    Countries = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    CountryWeights = table.Column<string>(type: "TEXT", nullable: true),
+                    MinAmount = table.Column<decimal>(type: "TEXT", precision: 18, scale: 4, nullable: true),
+                    MaxAmount = table.Column<decimal>(type: "TEXT", precision: 18, scale: 4, nullable: true),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: true),
+                    HourlyCap = table.Column<int>(type: "INTEGER", nullable: true),
+                    DailyCap = table.Column<int>(type: "INTEGER", nullable: true),
+                    MonthlyCap = table.Column<int>(type: "INTEGER", nullable: true),
+                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    AutoPush = table.Column<bool>(type: "INTEGER", nullable: false),
+                    EndpointUrl = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    EndpointMethod = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    EndpointHeaders = table.Column<string>(type: "TEXT", nullable: true),
+                    ApiKeyProtected = table.Column<string>(type: "TEXT", nullable: true),
+                    SigningSecretProtected = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DeletedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -89,9 +87,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "SourceRoutings",
                 columns: table => new
                 {
-                    SourceId = table.Column<long>(type: "bigint", nullable: false),
-                    RouteTo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    SourceId = table.Column<long>(type: "INTEGER", nullable: false),
+                    RouteTo = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -108,16 +106,16 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerAssignments",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    LeadId = table.Column<long>(type: "bigint", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    SourceId = table.Column<long>(type: "bigint", nullable: true),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    Trigger = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Decision = table.Column<string>(type: "text", nullable: false),
-                    RoutedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    SourceId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    Trigger = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Decision = table.Column<string>(type: "TEXT", nullable: false),
+                    RoutedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -173,22 +171,11 @@ namespace LeadRouter.Data.Postgres.Migrations
                 column: "Name",
                 unique: true,
                 filter: "\"DeletedAt\" IS NULL");
-
-            migrationBuilder.AddForeignKey(
-                name: "FK_Leads_Brokers_BrokerId",
-                table: "Leads",
-                column: "BrokerId",
-                principalTable: "Brokers",
-                principalColumn: "Id");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropForeignKey(
-                name: "FK_Leads_Brokers_BrokerId",
-                table: "Leads");
-
             migrationBuilder.DropTable(
                 name: "BrokerAssignments");
 

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LeadRouter.Data.Postgres.Migrations
 {
     [DbContext(typeof(LeadRouterDb))]
-    [Migration("20261126134033_Brokers")]
-    partial class Brokers
+    [Migration("20261126133936_Members")]
+    partial class Members
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -175,208 +175,6 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.ToTable("Assignments");
                 });
 
-            modelBuilder.Entity("LeadRouter.Data.Brokers.Broker", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<bool>("Active")
-                        .HasColumnType("boolean");
-
-                    b.Property<string>("ApiKeyProtected")
-                        .HasColumnType("text");
-
-                    b.Property<bool>("AutoPush")
-                        .HasColumnType("boolean");
-
-                    b.Property<string>("Countries")
-                        .IsRequired()
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
-
-                    b.Property<string>("CountryWeights")
-                        .HasColumnType("text");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Currency")
-                        .HasMaxLength(3)
-                        .HasColumnType("character varying(3)");
-
-                    b.Property<int?>("DailyCap")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTimeOffset?>("DeletedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("EndpointHeaders")
-                        .HasColumnType("text");
-
-                    b.Property<string>("EndpointMethod")
-                        .IsRequired()
-                        .HasMaxLength(8)
-                        .HasColumnType("character varying(8)");
-
-                    b.Property<string>("EndpointUrl")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
-
-                    b.Property<int?>("HourlyCap")
-                        .HasColumnType("integer");
-
-                    b.Property<decimal?>("MaxAmount")
-                        .HasPrecision(18, 4)
-                        .HasColumnType("numeric(18,4)");
-
-                    b.Property<decimal?>("MinAmount")
-                        .HasPrecision(18, 4)
-                        .HasColumnType("numeric(18,4)");
-
-                    b.Property<int?>("MonthlyCap")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<int>("Priority")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("SigningSecretProtected")
-                        .HasColumnType("text");
-
-                    b.Property<string>("TimeZone")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
-
-                    b.Property<DateTimeOffset?>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<int>("Weight")
-                        .HasColumnType("integer");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Name")
-                        .IsUnique()
-                        .HasFilter("\"DeletedAt\" IS NULL");
-
-                    b.ToTable("Brokers");
-                });
-
-            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerAssignment", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<long>("BrokerId")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Country")
-                        .IsRequired()
-                        .HasMaxLength(2)
-                        .HasColumnType("character varying(2)");
-
-                    b.Property<string>("Decision")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<long>("LeadId")
-                        .HasColumnType("bigint");
-
-                    b.Property<int>("Priority")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTimeOffset>("RoutedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<long?>("SourceId")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Trigger")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("LeadId")
-                        .IsUnique();
-
-                    b.HasIndex("SourceId");
-
-                    b.HasIndex("BrokerId", "RoutedAt");
-
-                    b.ToTable("BrokerAssignments");
-                });
-
-            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerRotation", b =>
-                {
-                    b.Property<int>("Priority")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("Country")
-                        .HasMaxLength(2)
-                        .HasColumnType("character varying(2)");
-
-                    b.Property<long>("BrokerId")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("Current")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("Priority", "Country", "BrokerId");
-
-                    b.ToTable("BrokerRotations");
-                });
-
-            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerRoutingLock", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("integer");
-
-                    b.Property<long>("Version")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("BrokerRoutingLocks");
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            Version = 0L
-                        });
-                });
-
-            modelBuilder.Entity("LeadRouter.Data.Brokers.SourceRouting", b =>
-                {
-                    b.Property<long>("SourceId")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("RouteTo")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("SourceId");
-
-                    b.ToTable("SourceRoutings");
-                });
-
             modelBuilder.Entity("LeadRouter.Data.Leads.Import", b =>
                 {
                     b.Property<long>("Id")
@@ -450,9 +248,6 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<string>("Attributes")
                         .HasColumnType("text");
 
-                    b.Property<long?>("BrokerId")
-                        .HasColumnType("bigint");
-
                     b.Property<string>("City")
                         .HasColumnType("text");
 
@@ -505,15 +300,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<DateTimeOffset?>("StatusChangedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("UnroutedReason")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
-
                     b.HasKey("Id");
 
                     b.HasIndex("AgentId");
-
-                    b.HasIndex("BrokerId");
 
                     b.HasIndex("Email");
 
@@ -592,6 +381,299 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("Sources");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.DistributionLock", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DistributionLocks");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.DistributionRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("EligibleMembers")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<long?>("ImportId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid?>("LeaseToken")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("MembersServed")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RequestedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Shares")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SourceImports")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Warning")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("ImportId")
+                        .IsUnique();
+
+                    b.ToTable("DistributionRuns", (string)null);
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Member", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<bool>("EmailOptOut")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Suspended")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("TierId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TierId");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("Username")
+                        .IsUnique();
+
+                    b.ToTable("Members");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFile", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("DownloadCount")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("LastDownloadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("LeadCount")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("MemberId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TierName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId");
+
+                    b.HasIndex("MemberId", "RunId")
+                        .IsUnique();
+
+                    b.ToTable("MemberFiles");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberImport", b =>
+                {
+                    b.Property<long>("ImportId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("ExhaustedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("ImportId");
+
+                    b.ToTable("MemberImports");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Share", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("MemberId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeadId");
+
+                    b.HasIndex("MemberId", "LeadId")
+                        .IsUnique();
+
+                    b.HasIndex("RunId", "MemberId");
+
+                    b.ToTable("Shares");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Tier", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Eligible")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("LeadsPerRun")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Tiers");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1L,
+                            Eligible = true,
+                            LeadsPerRun = 100,
+                            Name = "Bronze"
+                        },
+                        new
+                        {
+                            Id = 2L,
+                            Eligible = true,
+                            LeadsPerRun = 250,
+                            Name = "Silver"
+                        },
+                        new
+                        {
+                            Id = 3L,
+                            Eligible = true,
+                            LeadsPerRun = 500,
+                            Name = "Gold"
+                        },
+                        new
+                        {
+                            Id = 4L,
+                            Eligible = false,
+                            LeadsPerRun = 0,
+                            Name = "Affiliate"
+                        },
+                        new
+                        {
+                            Id = 5L,
+                            Eligible = false,
+                            LeadsPerRun = 0,
+                            Name = "VIP Affiliate"
+                        });
                 });
 
             modelBuilder.Entity("LeadRouter.Data.Replenishment.ReplenishmentRun", b =>
@@ -925,43 +1007,11 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerAssignment", b =>
-                {
-                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
-                        .WithMany()
-                        .HasForeignKey("BrokerId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
-                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
-                        .WithMany()
-                        .HasForeignKey("LeadId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
-                    b.HasOne("LeadRouter.Data.Leads.Source", null)
-                        .WithMany()
-                        .HasForeignKey("SourceId");
-                });
-
-            modelBuilder.Entity("LeadRouter.Data.Brokers.SourceRouting", b =>
-                {
-                    b.HasOne("LeadRouter.Data.Leads.Source", null)
-                        .WithOne()
-                        .HasForeignKey("LeadRouter.Data.Brokers.SourceRouting", "SourceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("LeadRouter.Data.Leads.Lead", b =>
                 {
                     b.HasOne("LeadRouter.Data.Agents.Agent", null)
                         .WithMany()
                         .HasForeignKey("AgentId");
-
-                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
-                        .WithMany()
-                        .HasForeignKey("BrokerId");
 
                     b.HasOne("LeadRouter.Data.Leads.Import", null)
                         .WithMany()
@@ -982,6 +1032,70 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .WithMany()
                         .HasForeignKey("LeadId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.DistributionRun", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Import", null)
+                        .WithMany()
+                        .HasForeignKey("ImportId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Member", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Members.Tier", "Tier")
+                        .WithMany()
+                        .HasForeignKey("TierId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Tier");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFile", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Members.DistributionRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberImport", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Import", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Members.MemberImport", "ImportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.Share", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Members.DistributionRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using LeadRouter.Data.Members;
+
+namespace LeadRouter.Data;
+
+public sealed partial class LeadRouterDb
+{
+    public DbSet<Tier> Tiers => Set<Tier>();
+    public DbSet<Member> Members => Set<Member>();
+    public DbSet<DistributionRun> DistributionRuns => Set<DistributionRun>();
+    public DbSet<Share> Shares => Set<Share>();
+    public DbSet<MemberFile> MemberFiles => Set<MemberFile>();
+    public DbSet<MemberImport> MemberImports => Set<MemberImport>();
+    public DbSet<DistributionLock> DistributionLocks => Set<DistributionLock>();
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+using LeadRouter.Domain.Members;
+
+namespace LeadRouter.Web.Features.Members;
+
+/// <summary>Options of the members area, section <c>Members</c>.</summary>
+public sealed class MembersOptions
+{
+    public const string Section = "Members";
+
+    /// <summary>Most members a lead goes to over all runs (seed 002: max 10 shares per lead).</summary>
+    [Range(0, 10_000)]
+    public int MaxSharesPerLead { get; set; } = MemberAllocation.DefaultMaxSharesPerLead;
+
+    /// <summary>Seconds a worker holds a run in <c>processing</c>; after that another attempt may take it over.</summary>
+    [Range(5, 86_400)]
+    public int LeaseSeconds { get; set; } = 600;
+}
+
+/// <summary>Wiring of the members area: members and tiers, distribution runs, member files.</summary>
+public static class MembersModule
+{
+    /// <summary>The area's services (used by the web host and the CLI).</summary>
+    public static IHostApplicationBuilder AddMembers(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MembersOptions>().BindConfiguration(MembersOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<MemberDirectory>();
+        builder.Services.AddSingleton<RunDistribution>();
+        builder.Services.AddSingleton<MemberFiles>();
+        builder.Services.AddSingleton<DistributionQueries>();
+        return builder;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LeadRouter.Data.Members;
+using LeadRouter.Web.Features.Accounts;
+using LeadRouter.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using static LeadRouter.Web.Tests.Members.MemberSeeding;
+
+namespace LeadRouter.Web.Tests.Members;
+
+/// <summary>Seed 002's member routes and the admin distribute route through HTTP.</summary>
+public abstract class MemberDownloadTests<TApp>(TApp app) : AppTests<TApp>(app) where TApp : LeadRouterApp
+{
+    /// <summary>A member with a login; returns its id and a client signed in as it.</summary>
+    async Task<(long MemberId, HttpClient Client)> MemberWithLoginAsync(string prefix)
+    {
+        var username = Unique(prefix);
+        var email = $"{username}@example.com";
+        var client = await App.ClientAsync(Roles.Member, email);
+        await using var db = App.CreateDb();
+        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync(Ct);
+        var member = new Member { Username = username, Email = email, TierId = 1, UserId = userId, CreatedAt = App.Clock.GetUtcNow() };
+        db.Members.Add(member);
+        await db.SaveChangesAsync(Ct);
+        return (member.Id, client);
+    }
+
+    async Task<JsonElement> MyFilesAsync(HttpClient client) =>
+        await client.GetFromJsonAsync<JsonElement>("/api/users/leads?page=1&limit=10", Ct);
+
+    [Fact]
+    public async Task A_member_downloads_its_own_file_and_the_count_goes_up_but_not_another_members_file()
+    {
+        var (_, alice) = await MemberWithLoginAsync("alice");
+        var (_, bob) = await MemberWithLoginAsync("bob");
+        var admin = await App.ClientAsync(Roles.Admin);
+        var import = await ImportAsync(App, 3, i => i == 0 ? ("=cmd()", $"{Unique("x")}@example.com", "1 Main St, Apt 2") : ($"Lead {i}", $"{Unique("y")}@example.com", "Line1\nLine2"));
+        var run = await admin.PostAsync($"/api/admin/leads/distribute/{import}", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        var aliceFile = (await MyFilesAsync(alice)).GetProperty("csv_files")[0];
+        var fileId = aliceFile.GetProperty("file_id").GetInt64();
+        var bobFileId = (await MyFilesAsync(bob)).GetProperty("csv_files")[0].GetProperty("file_id").GetInt64();
+
+        var own = await alice.GetAsync($"/api/users/leads/download/{fileId}", Ct);
+        var others = await alice.GetAsync($"/api/users/leads/download/{bobFileId}", Ct);
+        var unknown = await alice.GetAsync("/api/users/leads/download/987654321", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal("text/csv", own.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(aliceFile.GetProperty("filename").GetString(), own.Content.Headers.ContentDisposition?.FileNameStar ?? own.Content.Headers.ContentDisposition?.FileName);
+        var csv = await own.Content.ReadAsStringAsync(Ct);
+        Assert.StartsWith("Name,Email,Address\r\n", csv, StringComparison.Ordinal);
+        Assert.Contains("'=cmd()", csv, StringComparison.Ordinal);
+        Assert.Contains("\"Line1\nLine2\"", csv, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, others.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        var after = (await MyFilesAsync(alice)).GetProperty("csv_files")[0];
+        Assert.Equal(1, after.GetProperty("download_count").GetInt32());
+        Assert.Equal(JsonValueKind.String, after.GetProperty("downloaded_at").ValueKind);
+        Assert.Equal(0, (await MyFilesAsync(bob)).GetProperty("csv_files")[0].GetProperty("download_count").GetInt32());
+    }
+
+    [Fact]
+    public async Task Distributing_a_completed_import_again_is_409_and_an_unknown_one_404()
+    {
+        var admin = await App.ClientAsync(Roles.Admin);
+        await MemberWithLoginAsync("carol");
+        var import = await ImportAsync(App, 2);
+
+        var first = await admin.PostAsync($"/api/admin/leads/distribute/{import}", null, Ct);
+        var again = await admin.PostAsync($"/api/admin/leads/distribute/{import}", null, Ct);
+        var unknown = await admin.PostAsync("/api/admin/leads/distribute/987654321", null, Ct);
+        var list = await admin.GetFromJsonAsync<JsonElement>("/api/admin/leads/distributions?page=1&limit=100", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        var row = list.GetProperty("distributions").EnumerateArray().Single(d => d.GetProperty("distribution_id").GetInt64() == import);
+        Assert.Equal("completed", row.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Upload_queues_a_distribution_and_a_file_without_the_required_columns_is_400_and_stores_nothing()
+    {
+        var admin = await App.ClientAsync(Roles.Admin);
+        var tag = Unique("up");
+        using var good = new MultipartFormDataContent
+        {
+            { new StringContent($"Name,Email,Address\nAnn,{tag}.a@example.com,1 Road\nBen,{tag}.b@example.com,2 Road\n"), "csv_file", "week1.csv" },
+        };
+        using var bad = new MultipartFormDataContent
+        {
+            { new StringContent($"Name,Email\nAnn,{tag}.c@example.com\n"), "csv_file", "bad.csv" },
+        };
+
+        var ok = await admin.PostAsync("/api/admin/leads/upload", good, Ct);
+        var rejected = await admin.PostAsync("/api/admin/leads/upload", bad, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var body = await ok.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(2, body.GetProperty("total_leads").GetInt32());
+        Assert.Equal("queued", body.GetProperty("status").GetString());
+        var id = body.GetProperty("distribution_id").GetInt64();
+        await using var db = App.CreateDb();
+        Assert.Equal(DistributionRunStatus.Queued, (await db.DistributionRuns.SingleAsync(r => r.ImportId == id, Ct)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+        Assert.False(await db.Leads.AnyAsync(l => l.Email == $"{tag}.c@example.com", Ct));
+    }
+
+    [Fact]
+    public async Task Member_routes_need_the_member_role_and_admin_routes_the_admin_role()
+    {
+        var (_, member) = await MemberWithLoginAsync("dave");
+
+        var asMember = await member.PostAsync("/api/admin/leads/distribute/1", null, Ct);
+        var anonymous = await App.CreateClient().GetAsync("/api/users/leads", Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, asMember.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+}
+
+public sealed class MemberDownloadTests_Sqlite(SqliteApp app) : MemberDownloadTests<SqliteApp>(app);
+
+[Trait("Database", "Postgres")]
+public sealed class MemberDownloadTests_Postgres(PostgresApp app) : MemberDownloadTests<PostgresApp>(app);
