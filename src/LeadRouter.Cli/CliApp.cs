@@ -28,6 +28,9 @@ static class CliApp
         root.Subcommands.Add(MembersCommand.Create());
         root.Subcommands.Add(DistributeCommand.Create());
         root.Subcommands.Add(FilesCommand.Create());
+        root.Subcommands.Add(BrokersCommand.Create());
+        root.Subcommands.Add(SourcesCommand.Create());
+        root.Subcommands.Add(RouteCommand.Create());
         return root;
     }
 }

@@ -1,5 +1,6 @@
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Platform;
@@ -31,6 +32,7 @@ public static class LeadRouterWebApp
         app.MapLeads();
         app.MapAgents();
         app.MapMembers();
+        app.MapBrokers();
         app.MapSeedCompatibility();
         app.MapReplenishment();
         return app;

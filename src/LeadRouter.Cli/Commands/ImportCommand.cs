@@ -60,6 +60,10 @@ static class ImportCommand
         warnings = r.Report.Warnings,
         assigned = r.Assigned,
         bySource = r.Runs.ToDictionary(x => x.Source, x => x.Assigned),
+        routed = r.Routed,
+        unrouted = r.Unrouted,
+        byBroker = r.Routing?.ByBroker ?? new Dictionary<string, int>(),
+        unroutedReasons = r.Routing?.UnroutedReasons ?? new Dictionary<string, int>(),
         errors = r.Report.Errors.Select(e => new { row = e.Row, column = e.Column, message = e.Message }),
         warningList = r.Report.WarningList.Select(e => new { row = e.Row, column = e.Column, message = e.Message }),
         duplicateRows = r.Report.DuplicateRows.Select(d => new { row = d.Row, key = d.IdentityKey }),
@@ -107,5 +111,6 @@ static class ImportView
         }
 
         foreach (var run in r.Runs.Where(x => x.Assigned > 0)) AssignView.RenderRun(c, run);
+        if (r.Routing is { } routing) RouteView.Render(c, routing);
     }
 }

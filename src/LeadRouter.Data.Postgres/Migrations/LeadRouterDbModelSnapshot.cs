@@ -172,6 +172,208 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.ToTable("Assignments");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Brokers.Broker", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ApiKeyProtected")
+                        .HasColumnType("text");
+
+                    b.Property<bool>("AutoPush")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Countries")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("CountryWeights")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<int?>("DailyCap")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EndpointHeaders")
+                        .HasColumnType("text");
+
+                    b.Property<string>("EndpointMethod")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("EndpointUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int?>("HourlyCap")
+                        .HasColumnType("integer");
+
+                    b.Property<decimal?>("MaxAmount")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)");
+
+                    b.Property<decimal?>("MinAmount")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)");
+
+                    b.Property<int?>("MonthlyCap")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SigningSecretProtected")
+                        .HasColumnType("text");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Weight")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
+                    b.ToTable("Brokers");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerAssignment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Country")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("Decision")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("RoutedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("SourceId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeadId")
+                        .IsUnique();
+
+                    b.HasIndex("SourceId");
+
+                    b.HasIndex("BrokerId", "RoutedAt");
+
+                    b.ToTable("BrokerAssignments");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerRotation", b =>
+                {
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Current")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Priority", "Country", "BrokerId");
+
+                    b.ToTable("BrokerRotations");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerRoutingLock", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("BrokerRoutingLocks");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.SourceRouting", b =>
+                {
+                    b.Property<long>("SourceId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RouteTo")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("SourceId");
+
+                    b.ToTable("SourceRoutings");
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Leads.Import", b =>
                 {
                     b.Property<long>("Id")
@@ -245,6 +447,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<string>("Attributes")
                         .HasColumnType("text");
 
+                    b.Property<long?>("BrokerId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("City")
                         .HasColumnType("text");
 
@@ -297,9 +502,15 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<DateTimeOffset?>("StatusChangedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("UnroutedReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("AgentId");
+
+                    b.HasIndex("BrokerId");
 
                     b.HasIndex("Email");
 
@@ -1000,6 +1211,34 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.HasOne("LeadRouter.Data.Leads.Source", null)
                         .WithMany()
                         .HasForeignKey("SourceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerAssignment", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Leads.Source", null)
+                        .WithMany()
+                        .HasForeignKey("SourceId");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.SourceRouting", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Source", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Brokers.SourceRouting", "SourceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

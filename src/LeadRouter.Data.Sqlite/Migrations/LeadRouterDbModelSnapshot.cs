@@ -161,6 +161,204 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.ToTable("Assignments");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Brokers.Broker", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApiKeyProtected")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AutoPush")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Countries")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CountryWeights")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("DailyCap")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DeletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EndpointHeaders")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EndpointMethod")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EndpointUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("HourlyCap")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal?>("MaxAmount")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("MinAmount")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("MonthlyCap")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SigningSecretProtected")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Weight")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
+                    b.ToTable("Brokers");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerAssignment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Country")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Decision")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RoutedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SourceId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeadId")
+                        .IsUnique();
+
+                    b.HasIndex("SourceId");
+
+                    b.HasIndex("BrokerId", "RoutedAt");
+
+                    b.ToTable("BrokerAssignments");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerRotation", b =>
+                {
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Current")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Priority", "Country", "BrokerId");
+
+                    b.ToTable("BrokerRotations");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerRoutingLock", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("BrokerRoutingLocks");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.SourceRouting", b =>
+                {
+                    b.Property<long>("SourceId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RouteTo")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("SourceId");
+
+                    b.ToTable("SourceRoutings");
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Leads.Import", b =>
                 {
                     b.Property<long>("Id")
@@ -230,6 +428,9 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<string>("Attributes")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("BrokerId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("City")
                         .HasColumnType("TEXT");
 
@@ -282,9 +483,15 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<long?>("StatusChangedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("UnroutedReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("AgentId");
+
+                    b.HasIndex("BrokerId");
 
                     b.HasIndex("Email");
 
@@ -963,6 +1170,34 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.HasOne("LeadRouter.Data.Leads.Source", null)
                         .WithMany()
                         .HasForeignKey("SourceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerAssignment", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Leads.Source", null)
+                        .WithMany()
+                        .HasForeignKey("SourceId");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.SourceRouting", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Leads.Source", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Brokers.SourceRouting", "SourceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -43,6 +43,10 @@ public sealed class Lead
     public LeadStatus Status { get; set; } = LeadStatus.New;
     /// <summary>The owning agent; set at most once (DESIGN rule 1, enforced by a conditional update).</summary>
     public long? AgentId { get; set; }
+    /// <summary>The broker the lead was routed to; set at most once, only while <see cref="AgentId"/> is null (DESIGN rule 1).</summary>
+    public long? BrokerId { get; set; }
+    /// <summary>Why the last routing attempt left the lead unrouted (e.g. "all brokers for AE at daily cap"), or null.</summary>
+    public string? UnroutedReason { get; set; }
     /// <summary>Every column of the file that is not a standard field, as a JSON object of strings.</summary>
     public string? Attributes { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

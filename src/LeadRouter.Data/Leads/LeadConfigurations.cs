@@ -18,6 +18,10 @@ sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         e.HasOne(l => l.Source).WithMany().HasForeignKey(l => l.SourceId);
         e.HasOne<Import>().WithMany().HasForeignKey(l => l.ImportId);
         e.HasOne<Agents.Agent>().WithMany().HasForeignKey(l => l.AgentId);
+        e.HasIndex(l => l.BrokerId);
+        e.Property(l => l.UnroutedReason).HasMaxLength(500);
+        // No foreign key to Brokers: on SQLite one would rebuild the whole Leads table; the broker assignment log
+        // (unique per lead, keyed to both lead and broker) carries the integrity of a routed lead.
     }
 }
 

@@ -1,5 +1,6 @@
 using LeadRouter.Data;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Brokers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +16,8 @@ public sealed class SecondNode : IDisposable
 
     public LeadAssigner Assigner => services.GetRequiredService<LeadAssigner>();
 
+    public RouteLeads Router => services.GetRequiredService<RouteLeads>();
+
     public static SecondNode Create(DatabaseTarget target, TimeProvider clock)
     {
         var s = new ServiceCollection();
@@ -23,6 +26,7 @@ public sealed class SecondNode : IDisposable
         s.AddSingleton(clock);
         s.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         s.AddSingleton<LeadAssigner>();
+        s.AddSingleton<RouteLeads>();
         return new SecondNode(s.BuildServiceProvider());
     }
 

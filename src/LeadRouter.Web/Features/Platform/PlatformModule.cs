@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using LeadRouter.Data;
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Replenishment;
@@ -33,6 +34,7 @@ public static class PlatformModule
         builder.AddAgents();
         builder.AddMembers();
         builder.AddReplenishment();
+        builder.AddBrokers();
         return builder;
     }
 

@@ -1,0 +1,213 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LeadRouter.Data;
+using LeadRouter.Data.Brokers;
+using LeadRouter.Data.Leads;
+using LeadRouter.Domain.Brokers;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadRouter.Web.Features.Brokers;
+
+/// <summary>One lead's routing outcome: the broker it went to, or why it stays unrouted.</summary>
+/// <param name="LeadId">The lead.</param>
+/// <param name="BrokerId">The broker that got it, or null.</param>
+/// <param name="Broker">That broker's name, or null.</param>
+/// <param name="Reason">Null when routed; else e.g. "all brokers for AE at daily cap".</param>
+/// <param name="RetryAt">For a lead held by caps: when the first capped broker reopens (UTC); else null.</param>
+public sealed record LeadRouteOutcome(long LeadId, long? BrokerId, string? Broker, string? Reason, DateTimeOffset? RetryAt);
+
+/// <summary>
+/// The result of one routing run: how many leads were routed and left unrouted, routed leads per broker name, unrouted
+/// leads per reason, and (not serialized, it can hold 10,000 rows) every lead's outcome in routing order.
+/// </summary>
+public sealed record RoutingRun(int Routed, int Unrouted, IReadOnlyDictionary<string, int> ByBroker,
+    IReadOnlyDictionary<string, int> UnroutedReasons, [property: JsonIgnore] IReadOnlyList<LeadRouteOutcome> Outcomes)
+{
+    /// <summary>A run that looked at no lead.</summary>
+    public static RoutingRun Empty { get; } = new(0, 0, new Dictionary<string, int>(), new Dictionary<string, int>(), []);
+}
+
+/// <summary>
+/// Routes waiting leads to brokers (DESIGN rules 1 and 3): the single code path behind import, the <c>route</c> command
+/// and <c>POST /api/crm/assign-lead</c>. In ONE transaction it takes the routing lock (a conditional update of the
+/// one <see cref="BrokerRoutingLock"/> row, so runs on every node serialize), loads the brokers, counts each capped
+/// broker's leads in its current hour / day / month windows from the assignment log (<see cref="CapWindows.At(string, DateTimeOffset)"/>
+/// in the broker's time zone), loads the rotation states, decides with <see cref="BrokerRouting.RouteBatch"/> and
+/// applies: a conditional lead update (<c>BrokerId IS NULL AND AgentId IS NULL</c>), one log row per routed lead
+/// (unique per lead), the new rotation states. Waiting leads are those of the selection with no owner and status
+/// <see cref="LeadStatus.New"/>, oldest (lowest id) first; unrouted leads keep the reason and are retried by the next run.
+/// </summary>
+public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, ILogger<RouteLeads> log)
+{
+    const int Chunk = 500;
+
+    static readonly JsonSerializerOptions DecisionJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The ids among <paramref name="sourceIds"/> of the sources set to route to brokers.</summary>
+    public async Task<IReadOnlyList<long>> BrokerSourcesAsync(IReadOnlyCollection<long> sourceIds, CancellationToken ct)
+    {
+        if (sourceIds.Count == 0) return [];
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.SourceRoutings.Where(r => sourceIds.Contains(r.SourceId) && r.RouteTo == RouteTarget.Brokers)
+            .OrderBy(r => r.SourceId).Select(r => r.SourceId).ToListAsync(ct);
+    }
+
+    /// <summary>Routes the waiting leads of the given sources (every broker-routed source when null), oldest first.</summary>
+    public Task<RoutingRun> RouteSourcesAsync(IReadOnlyCollection<long>? sourceIds, RoutingTrigger trigger, CancellationToken ct) =>
+        sourceIds is null
+            ? WithRetriesAsync(db => Waiting(db).Where(l =>
+                db.SourceRoutings.Any(r => r.SourceId == l.SourceId && r.RouteTo == RouteTarget.Brokers)), trigger, ct)
+            : WithRetriesAsync(db => Waiting(db).Where(l => l.SourceId != null && sourceIds.Contains(l.SourceId.Value)), trigger, ct);
+
+    /// <summary>Routes the given leads that are still waiting (others are left alone), oldest first.</summary>
+    public Task<RoutingRun> RouteLeadIdsAsync(IReadOnlyCollection<long> leadIds, RoutingTrigger trigger, CancellationToken ct) =>
+        WithRetriesAsync(db => Waiting(db).Where(l => leadIds.Contains(l.Id)), trigger, ct);
+
+    static IQueryable<Lead> Waiting(LeadRouterDb db) =>
+        db.Leads.Where(l => l.BrokerId == null && l.AgentId == null && l.Status == LeadStatus.New);
+
+    async Task<RoutingRun> WithRetriesAsync(Func<LeadRouterDb, IQueryable<Lead>> select, RoutingTrigger trigger, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryRouteAsync(select, trigger, ct);
+            }
+            catch (Exception e) when (attempt < 5 && e is DbUpdateException or ConcurrentRoutingException)
+            {
+                log.LogWarning(e, "Routing run collided with another owner of a lead; retrying ({Attempt})", attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), ct);
+            }
+        }
+    }
+
+    async Task<RoutingRun> TryRouteAsync(Func<LeadRouterDb, IQueryable<Lead>> select, RoutingTrigger trigger, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.BrokerRoutingLocks.Where(l => l.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(l => l.Version, l => l.Version + 1), ct);
+
+        var leads = await select(db).OrderBy(l => l.Id)
+            .Select(l => new { l.Id, l.Country, l.Amount, l.SourceId }).ToListAsync(ct);
+        if (leads.Count == 0) return RoutingRun.Empty;
+
+        var now = clock.GetUtcNow();
+        var brokers = await db.Brokers.AsNoTracking().Where(b => b.DeletedAt == null).OrderBy(b => b.Id).ToListAsync(ct);
+        var states = brokers.Select(BrokerRules.ToState).ToList();
+        var counts = await CapCountsAsync(db, brokers, now, ct);
+        var groups = (await db.BrokerRotations.AsNoTracking().ToListAsync(ct))
+            .GroupBy(r => new RoutingGroupKey(r.Priority, r.Country))
+            .ToDictionary(g => g.Key, g => new RoutingGroupState(g.ToDictionary(r => r.BrokerId, r => r.Current)));
+
+        var batch = BrokerRouting.RouteBatch(
+            leads.Select(l => new LeadFacts(l.Id, l.Country, l.Amount)).ToList(), states, counts, groups, now);
+
+        var names = brokers.ToDictionary(b => b.Id, b => b.Name);
+        var sourceOf = leads.ToDictionary(l => l.Id, l => l.SourceId);
+        var routed = new List<Routed>();
+        var unrouted = new List<Unrouted>();
+        foreach (var decision in batch.Decisions)
+            switch (decision)
+            {
+                case Routed r: routed.Add(r); break;
+                case Unrouted u: unrouted.Add(u); break;
+                default: throw new InvalidOperationException($"Unknown routing decision {decision.GetType().Name}.");
+            }
+
+        foreach (var group in routed.GroupBy(r => r.BrokerId))
+            foreach (var chunk in group.Select(r => r.LeadId).Chunk(Chunk))
+            {
+                var brokerId = group.Key;
+                var updated = await Waiting(db).Where(l => chunk.Contains(l.Id))
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(l => l.BrokerId, brokerId)
+                        .SetProperty(l => l.Status, LeadStatus.Pending)
+                        .SetProperty(l => l.AssignedAt, now)
+                        .SetProperty(l => l.StatusChangedAt, now)
+                        .SetProperty(l => l.UnroutedReason, (string?)null), ct);
+                if (updated != chunk.Length) throw new ConcurrentRoutingException();
+            }
+
+        foreach (var group in unrouted.GroupBy(u => u.Reason))
+            foreach (var chunk in group.Select(u => u.LeadId).Chunk(Chunk))
+            {
+                var reason = group.Key.Length > 500 ? group.Key[..500] : group.Key;
+                await Waiting(db).Where(l => chunk.Contains(l.Id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(l => l.UnroutedReason, reason), ct);
+            }
+
+        db.BrokerAssignments.AddRange(routed.Select(r => new BrokerAssignment
+        {
+            LeadId = r.LeadId, BrokerId = r.BrokerId, SourceId = sourceOf[r.LeadId], Priority = r.Priority,
+            Country = r.GroupKey.Country, Trigger = trigger, RoutedAt = now, Decision = DecisionText(r),
+        }));
+        foreach (var key in batch.ChangedGroups)
+        {
+            var (priority, country) = (key.Priority, key.Country);
+            await db.BrokerRotations.Where(r => r.Priority == priority && r.Country == country).ExecuteDeleteAsync(ct);
+            db.BrokerRotations.AddRange(batch.Groups[key].CurrentWeights.Select(kv => new BrokerRotation
+            {
+                Priority = priority, Country = country, BrokerId = kv.Key, Current = kv.Value,
+            }));
+        }
+
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        if (routed.Count > 0) log.LogInformation("Routed {Routed} leads to brokers, {Unrouted} unrouted ({Trigger})", routed.Count, unrouted.Count, trigger);
+        var outcomes = batch.Decisions.Select(d => d switch
+        {
+            Routed r => new LeadRouteOutcome(r.LeadId, r.BrokerId, names[r.BrokerId], null, null),
+            Unrouted u => new LeadRouteOutcome(u.LeadId, null, null, u.Reason, u.RetryAt),
+            _ => throw new InvalidOperationException(),
+        }).ToList();
+        return new RoutingRun(routed.Count, unrouted.Count,
+            routed.GroupBy(r => names[r.BrokerId]).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            unrouted.GroupBy(u => u.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            outcomes);
+    }
+
+    /// <summary>
+    /// Each capped broker's routed leads in its current hour / day / month windows (its time zone), counted in SQL over
+    /// <see cref="BrokerAssignment.RoutedAt"/> ranges. Brokers without caps are not counted (routing does not need them).
+    /// </summary>
+    internal static async Task<Dictionary<long, CapCounts>> CapCountsAsync(LeadRouterDb db, IEnumerable<Broker> brokers, DateTimeOffset now, CancellationToken ct)
+    {
+        var counts = new Dictionary<long, CapCounts>();
+        foreach (var b in brokers.Where(b => b.Active && (b.HourlyCap ?? b.DailyCap ?? b.MonthlyCap) is not null))
+            counts[b.Id] = await WindowCountsAsync(db, b.Id, CapWindows.At(b.TimeZone, now), ct);
+        return counts;
+    }
+
+    /// <summary>One broker's routed leads in the given windows.</summary>
+    internal static async Task<CapCounts> WindowCountsAsync(LeadRouterDb db, long brokerId, CapWindows w, CancellationToken ct)
+    {
+        var (ms, me, ds, de, hs, he) = (w.MonthStart, w.NextMonth, w.DayStart, w.NextDay, w.HourStart, w.NextHour);
+        var row = await db.BrokerAssignments
+            .Where(a => a.BrokerId == brokerId && a.RoutedAt >= ms && a.RoutedAt < me)
+            .GroupBy(a => a.BrokerId)
+            .Select(g => new
+            {
+                Month = g.Count(),
+                Day = g.Count(a => a.RoutedAt >= ds && a.RoutedAt < de),
+                Hour = g.Count(a => a.RoutedAt >= hs && a.RoutedAt < he),
+            })
+            .SingleOrDefaultAsync(ct);
+        return row is null ? CapCounts.Zero : new CapCounts(row.Hour, row.Day, row.Month);
+    }
+
+    static string DecisionText(Routed r) => JsonSerializer.Serialize(new
+    {
+        candidates = r.Candidates.Select(c => new { brokerId = c.BrokerId, weight = c.Weight }),
+        exclusions = r.Exclusions.Select(e => new { brokerId = e.BrokerId, reason = e.Reason, reopensAt = e.ReopensAt }),
+    }, DecisionJson);
+
+    sealed class ConcurrentRoutingException() : Exception("A lead of this run got another owner meanwhile; retrying.");
+}
