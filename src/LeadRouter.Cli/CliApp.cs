@@ -28,6 +28,7 @@ static class CliApp
         root.Subcommands.Add(MembersCommand.Create());
         root.Subcommands.Add(DistributeCommand.Create());
         root.Subcommands.Add(FilesCommand.Create());
+        root.Subcommands.Add(OverviewCommand.Create());
         return root;
     }
 }

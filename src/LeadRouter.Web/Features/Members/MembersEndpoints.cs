@@ -25,6 +25,7 @@ public static class MembersEndpoints
             members.SetAsync(member, body, ct));
         api.MapDelete("/members/{member}", DeleteMember);
         api.MapGet("/members/{member}/files", MemberFilesOf);
+        api.MapGet("/overview", (DistributionOverview overview, CancellationToken ct) => overview.GetAsync(ct));
         api.MapGet("/tiers", (MemberDirectory members, CancellationToken ct) => members.TiersAsync(ct));
         api.MapGet("/distributions", (int? page, int? limit, DistributionQueries q, CancellationToken ct) => q.ListAsync(page ?? 1, limit ?? 20, ct));
         api.MapPost("/distributions/{importId:long}/run", RunImport);
@@ -35,6 +36,7 @@ public static class MembersEndpoints
         admin.MapPost("/upload", Upload).DisableAntiforgery();
         admin.MapGet("/distributions", SeedDistributions);
         admin.MapPost("/distribute/{distribution_id:long}", SeedDistribute);
+        admin.MapGet("/overview", (DistributionOverview overview, CancellationToken ct) => overview.GetAsync(ct));
 
         var users = app.MapGroup("/api/users/leads").WithTags("Seed 002 compatibility").RequireAuthorization(p => p.RequireRole(Roles.Member));
         users.MapGet("/", MyFiles);
@@ -82,7 +84,7 @@ public static class MembersEndpoints
     /// </summary>
     static async Task<Results<Ok<UploadResponse>, BadRequest<ImportResult>>> Upload(
         [FromForm(Name = "csv_file")] IFormFile csvFile, ClaimsPrincipal user, ImportLeads import, RunDistribution runs,
-        DistributionQueries queries, CancellationToken ct)
+        DistributionOverview overview, CancellationToken ct)
     {
         var options = new ImportOptions
         {
@@ -93,7 +95,7 @@ public static class MembersEndpoints
         var result = await import.RunAsync(stream, options, null, ct);
         if (!result.Report.Stored || result.Report.ImportId is not { } importId) return TypedResults.BadRequest(result);
         await runs.QueueAsync(importId, user.Identity?.Name, ct);
-        var estimate = await queries.EstimateAsync(result.Report.Accepted, ct);
+        var estimate = await overview.EstimateAsync(ct);
         return TypedResults.Ok(new UploadResponse(importId, result.Report.Accepted, estimate.EligibleMembers, estimate.EstimatedWeeks, "queued",
             result.Report.Duplicates));
     }

@@ -28,6 +28,7 @@ public static class MembersModule
         builder.Services.AddSingleton<RunDistribution>();
         builder.Services.AddSingleton<MemberFiles>();
         builder.Services.AddSingleton<DistributionQueries>();
+        builder.Services.AddSingleton<DistributionOverview>();
         return builder;
     }
 }
