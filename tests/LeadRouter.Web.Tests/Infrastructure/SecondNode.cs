@@ -1,5 +1,6 @@
 using LeadRouter.Data;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Members;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +16,9 @@ public sealed class SecondNode : IDisposable
 
     public LeadAssigner Assigner => services.GetRequiredService<LeadAssigner>();
 
+    /// <summary>This node's schedule executor (members area).</summary>
+    public ScheduledDistribution Scheduled => services.GetRequiredService<ScheduledDistribution>();
+
     public static SecondNode Create(DatabaseTarget target, TimeProvider clock)
     {
         var s = new ServiceCollection();
@@ -23,6 +27,10 @@ public sealed class SecondNode : IDisposable
         s.AddSingleton(clock);
         s.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         s.AddSingleton<LeadAssigner>();
+        s.AddOptions<MembersOptions>();
+        s.AddSingleton<RunDistribution>();
+        s.AddSingleton<DistributionOverview>();
+        s.AddSingleton<ScheduledDistribution>();
         return new SecondNode(s.BuildServiceProvider());
     }
 

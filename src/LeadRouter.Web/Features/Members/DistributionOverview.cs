@@ -112,6 +112,17 @@ public sealed class DistributionOverview(IDbContextFactory<LeadRouterDb> dbs, Ti
             forecast.Runs, Math.Round(runsPerWeek, 3), forecast.Weeks, forecast.Capped, next, nextName);
     }
 
+    /// <summary>Leads of active member imports that can still be shared (fewer than MaxSharesPerLead shares).</summary>
+    public async Task<int> RemainingLeadsAsync(CancellationToken ct)
+    {
+        var max = options.Value.MaxSharesPerLead;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Leads.Where(l => db.Imports.Any(i => i.Id == l.ImportId && i.Purpose == ImportPurpose.Members)
+                && !db.MemberImports.Any(m => m.ImportId == l.ImportId && m.Status == MemberImportStatus.Exhausted)
+                && db.Shares.Count(s => s.LeadId == l.Id) < max)
+            .CountAsync(ct);
+    }
+
     /// <summary>Eligible members, leads per run together, and whole weeks the active imports last (the upload answer).</summary>
     public async Task<DistributionEstimate> EstimateAsync(CancellationToken ct)
     {
