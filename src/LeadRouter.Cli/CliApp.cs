@@ -29,6 +29,7 @@ static class CliApp
         root.Subcommands.Add(DistributeCommand.Create());
         root.Subcommands.Add(FilesCommand.Create());
         root.Subcommands.Add(OverviewCommand.Create());
+        root.Subcommands.Add(SchedulesCommand.Create());
         return root;
     }
 }
