@@ -31,6 +31,8 @@ static class CliApp
         root.Subcommands.Add(BrokersCommand.Create());
         root.Subcommands.Add(SourcesCommand.Create());
         root.Subcommands.Add(RouteCommand.Create());
+        root.Subcommands.Add(OverviewCommand.Create());
+        root.Subcommands.Add(SchedulesCommand.Create());
         return root;
     }
 }

@@ -1,6 +1,7 @@
 using LeadRouter.Data;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
+using LeadRouter.Web.Features.Members;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.EntityFrameworkCore;
@@ -17,6 +18,8 @@ public sealed class SecondNode : IDisposable
     public LeadAssigner Assigner => services.GetRequiredService<LeadAssigner>();
 
     public RouteLeads Router => services.GetRequiredService<RouteLeads>();
+    /// <summary>This node's schedule executor (members area).</summary>
+    public ScheduledDistribution Scheduled => services.GetRequiredService<ScheduledDistribution>();
 
     public static SecondNode Create(DatabaseTarget target, TimeProvider clock)
     {
@@ -27,6 +30,10 @@ public sealed class SecondNode : IDisposable
         s.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         s.AddSingleton<LeadAssigner>();
         s.AddSingleton<RouteLeads>();
+        s.AddOptions<MembersOptions>();
+        s.AddSingleton<RunDistribution>();
+        s.AddSingleton<DistributionOverview>();
+        s.AddSingleton<ScheduledDistribution>();
         return new SecondNode(s.BuildServiceProvider());
     }
 

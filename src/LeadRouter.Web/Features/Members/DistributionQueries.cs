@@ -2,7 +2,6 @@ using LeadRouter.Data;
 using LeadRouter.Data.Leads;
 using LeadRouter.Data.Members;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace LeadRouter.Web.Features.Members;
 
@@ -17,11 +16,12 @@ public sealed record DistributionDto(long ImportId, string FileName, int TotalLe
 /// <summary>A page of distributions, newest first.</summary>
 public sealed record DistributionPage(IReadOnlyList<DistributionDto> Distributions, int TotalCount, int Page, int Limit, int TotalPages);
 
-/// <summary>Demand and supply now: eligible members, their leads per run together, and the weeks the supply lasts.</summary>
+/// <summary>Demand and supply now: eligible members, their leads per run together, and the whole weeks the active imports last
+/// (<see cref="DistributionOverview.EstimateAsync"/>).</summary>
 public sealed record DistributionEstimate(int EligibleMembers, int LeadsPerRun, int EstimatedWeeks);
 
-/// <summary>Read side of distributions: the list of member imports and estimates.</summary>
-public sealed class DistributionQueries(IDbContextFactory<LeadRouterDb> dbs, IOptions<MembersOptions> options)
+/// <summary>Read side of distributions: the list of member imports.</summary>
+public sealed class DistributionQueries(IDbContextFactory<LeadRouterDb> dbs)
 {
     /// <summary>Member imports, newest first, with their manual run; <paramref name="limit"/> 1–100.</summary>
     public async Task<DistributionPage> ListAsync(int page, int limit, CancellationToken ct)
@@ -58,22 +58,5 @@ public sealed class DistributionQueries(IDbContextFactory<LeadRouterDb> dbs, IOp
         var list = rows.Select(r => new DistributionDto(r.Id, r.FileName, r.Accepted, r.Status, r.RunId, r.ImportedBy, r.CreatedAt,
             r.Started, r.Completed, shares.GetValueOrDefault(r.Id), r.Served, r.Error, r.Warning, r.ImportStatus)).ToList();
         return new DistributionPage(list, total, page, limit, (total + limit - 1) / limit);
-    }
-
-    /// <summary>
-    /// Eligible members, their leads per run together, and the weeks <paramref name="leads"/> fresh leads last at one run
-    /// a week: ⌈leads × MaxSharesPerLead / Σ leads per run⌉, and no more weeks than the largest tier needs to see every
-    /// lead once (⌈leads / smallest allocation⌉ caps it: a member never gets a lead twice). 0 when nobody is eligible.
-    /// </summary>
-    public async Task<DistributionEstimate> EstimateAsync(int leads, CancellationToken ct)
-    {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        var wants = await db.Members.Where(m => !m.Suspended && m.Tier!.Eligible && m.Tier.LeadsPerRun > 0)
-            .Select(m => m.Tier!.LeadsPerRun).ToListAsync(ct);
-        if (wants.Count == 0 || leads == 0) return new DistributionEstimate(wants.Count, wants.Sum(), 0);
-        long demand = wants.Sum();
-        var byCapacity = (long)leads * options.Value.MaxSharesPerLead;
-        var weeks = (int)Math.Min((byCapacity + demand - 1) / demand, (leads + wants.Min() - 1) / wants.Min());
-        return new DistributionEstimate(wants.Count, (int)demand, weeks);
     }
 }

@@ -25,6 +25,15 @@ public static class MembersEndpoints
             members.SetAsync(member, body, ct));
         api.MapDelete("/members/{member}", DeleteMember);
         api.MapGet("/members/{member}/files", MemberFilesOf);
+        api.MapGet("/overview", (DistributionOverview overview, CancellationToken ct) => overview.GetAsync(ct));
+        api.MapGet("/schedules", (ScheduleDirectory schedules, CancellationToken ct) => schedules.ListAsync(ct));
+        api.MapGet("/schedules/history", (long? scheduleId, int? limit, ScheduleDirectory schedules, CancellationToken ct) =>
+            schedules.HistoryAsync(scheduleId, limit ?? 20, ct));
+        api.MapGet("/schedules/{schedule}", GetSchedule);
+        api.MapPost("/schedules", CreateSchedule);
+        api.MapPatch("/schedules/{schedule}", SetSchedule);
+        api.MapDelete("/schedules/{schedule}", async Task<Results<NoContent, NotFound>> (string schedule, ScheduleDirectory schedules, CancellationToken ct) =>
+            await schedules.DeleteAsync(schedule, ct) ? TypedResults.NoContent() : TypedResults.NotFound());
         api.MapGet("/tiers", (MemberDirectory members, CancellationToken ct) => members.TiersAsync(ct));
         api.MapGet("/distributions", (int? page, int? limit, DistributionQueries q, CancellationToken ct) => q.ListAsync(page ?? 1, limit ?? 20, ct));
         api.MapPost("/distributions/{importId:long}/run", RunImport);
@@ -35,6 +44,7 @@ public static class MembersEndpoints
         admin.MapPost("/upload", Upload).DisableAntiforgery();
         admin.MapGet("/distributions", SeedDistributions);
         admin.MapPost("/distribute/{distribution_id:long}", SeedDistribute);
+        admin.MapGet("/overview", (DistributionOverview overview, CancellationToken ct) => overview.GetAsync(ct));
 
         var users = app.MapGroup("/api/users/leads").WithTags("Seed 002 compatibility").RequireAuthorization(p => p.RequireRole(Roles.Member));
         users.MapGet("/", MyFiles);
@@ -50,6 +60,19 @@ public static class MembersEndpoints
         var dto = await members.AddAsync(body, ct);
         return TypedResults.Created($"/api/v1/members/{dto.Id}", dto);
     }
+
+    static async Task<Results<Ok<ScheduleDto>, NotFound>> GetSchedule(string schedule, ScheduleDirectory schedules, CancellationToken ct) =>
+        await schedules.GetAsync(schedule, ct) is { } dto ? TypedResults.Ok(dto) : TypedResults.NotFound();
+
+    /// <summary>201 with the schedule and its next run; 400 listing every problem (name taken, bad time or day).</summary>
+    static async Task<Created<ScheduleDto>> CreateSchedule(NewSchedule body, ScheduleDirectory schedules, CancellationToken ct)
+    {
+        var dto = await schedules.AddAsync(body, ct);
+        return TypedResults.Created($"/api/v1/schedules/{dto.Id}", dto);
+    }
+
+    static async Task<Results<Ok<ScheduleDto>, NotFound>> SetSchedule(string schedule, ScheduleChanges body, ScheduleDirectory schedules, CancellationToken ct) =>
+        await schedules.SetAsync(schedule, body, ct) is { } dto ? TypedResults.Ok(dto) : TypedResults.NotFound();
 
     static async Task<Results<NoContent, NotFound>> DeleteMember(string member, MemberDirectory members, CancellationToken ct) =>
         await members.DeleteAsync(member, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
@@ -82,7 +105,7 @@ public static class MembersEndpoints
     /// </summary>
     static async Task<Results<Ok<UploadResponse>, BadRequest<ImportResult>>> Upload(
         [FromForm(Name = "csv_file")] IFormFile csvFile, ClaimsPrincipal user, ImportLeads import, RunDistribution runs,
-        DistributionQueries queries, CancellationToken ct)
+        DistributionOverview overview, CancellationToken ct)
     {
         var options = new ImportOptions
         {
@@ -93,7 +116,7 @@ public static class MembersEndpoints
         var result = await import.RunAsync(stream, options, null, ct);
         if (!result.Report.Stored || result.Report.ImportId is not { } importId) return TypedResults.BadRequest(result);
         await runs.QueueAsync(importId, user.Identity?.Name, ct);
-        var estimate = await queries.EstimateAsync(result.Report.Accepted, ct);
+        var estimate = await overview.EstimateAsync(ct);
         return TypedResults.Ok(new UploadResponse(importId, result.Report.Accepted, estimate.EligibleMembers, estimate.EstimatedWeeks, "queued",
             result.Report.Duplicates));
     }

@@ -15,6 +15,14 @@ public sealed class MembersOptions
     /// <summary>Seconds a worker holds a run in <c>processing</c>; after that another attempt may take it over.</summary>
     [Range(5, 86_400)]
     public int LeaseSeconds { get; set; } = 600;
+
+    /// <summary>Attempts per schedule occurrence before it stays failed (seed 004: retried a bounded number of times).</summary>
+    [Range(1, 20)]
+    public int ScheduleMaxAttempts { get; set; } = 3;
+
+    /// <summary>Seconds before the first retry of a failed occurrence; each further retry waits twice as long.</summary>
+    [Range(0, 86_400)]
+    public int ScheduleRetryDelaySeconds { get; set; } = 60;
 }
 
 /// <summary>Wiring of the members area: members and tiers, distribution runs, member files.</summary>
@@ -28,6 +36,9 @@ public static class MembersModule
         builder.Services.AddSingleton<RunDistribution>();
         builder.Services.AddSingleton<MemberFiles>();
         builder.Services.AddSingleton<DistributionQueries>();
+        builder.Services.AddSingleton<DistributionOverview>();
+        builder.Services.AddSingleton<ScheduleDirectory>();
+        builder.Services.AddSingleton<ScheduledDistribution>();
         return builder;
     }
 }

@@ -94,7 +94,12 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
     }
 
     /// <summary>A scheduled-style run over every active member import, oldest first (seed 004).</summary>
-    public async Task<DistributionReport> RunScheduledAsync(string? requestedBy, CancellationToken ct)
+    /// <param name="requestedBy">Who started it (user name, or <c>schedule:{name}</c>).</param>
+    /// <param name="beforeCommit">Called inside the run's transaction with the completed run before it commits (a schedule
+    /// records its execution there, so the run and its history row commit together); throwing rolls the run back.</param>
+    /// <param name="ct">Cancellation.</param>
+    public async Task<DistributionReport> RunScheduledAsync(string? requestedBy, CancellationToken ct,
+        Func<LeadRouterDb, DistributionRun, CancellationToken, Task>? beforeCommit = null)
     {
         var token = Guid.NewGuid();
         var now = clock.GetUtcNow();
@@ -111,7 +116,7 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
             runId = run.Id;
         }
 
-        var outcome = await ExecuteAsync(runId, token, null, ct);
+        var outcome = await ExecuteAsync(runId, token, null, ct, beforeCommit);
         return outcome is DistributionOutcome.Ran ran ? ran.Report
             : throw new InvalidOperationException($"Scheduled run {runId} was taken over by another worker.");
     }
@@ -145,11 +150,12 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         }
     }
 
-    async Task<DistributionOutcome> ExecuteAsync(long runId, Guid token, IReadOnlyList<long>? importIds, CancellationToken ct)
+    async Task<DistributionOutcome> ExecuteAsync(long runId, Guid token, IReadOnlyList<long>? importIds, CancellationToken ct,
+        Func<LeadRouterDb, DistributionRun, CancellationToken, Task>? beforeCommit = null)
     {
         try
         {
-            var report = await ApplyAsync(runId, token, importIds, ct);
+            var report = await ApplyAsync(runId, token, importIds, beforeCommit, ct);
             return report is null
                 ? new DistributionOutcome.Conflict(runId, DistributionRunStatus.Processing, $"Run {runId} was taken over by another worker.")
                 : new DistributionOutcome.Ran(report);
@@ -174,7 +180,8 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
     }
 
     /// <summary>The transaction of one run; null when the run's lease was taken over before the lock was obtained.</summary>
-    async Task<DistributionReport?> ApplyAsync(long runId, Guid token, IReadOnlyList<long>? manualImports, CancellationToken ct)
+    async Task<DistributionReport?> ApplyAsync(long runId, Guid token, IReadOnlyList<long>? manualImports,
+        Func<LeadRouterDb, DistributionRun, CancellationToken, Task>? beforeCommit, CancellationToken ct)
     {
         var max = options.Value.MaxSharesPerLead;
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -262,6 +269,7 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         run.CompletedAt = now;
         db.Entry(run).State = EntityState.Modified;
         await db.SaveChangesAsync(ct);
+        if (beforeCommit is not null) await beforeCommit(db, run, ct);
         await tx.CommitAsync(ct);
 
         // Why a member got fewer than its tier allows: unseen leads with room before the run.
