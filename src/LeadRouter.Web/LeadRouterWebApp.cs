@@ -1,5 +1,6 @@
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Dashboard;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Platform;
@@ -21,12 +22,15 @@ public static class LeadRouterWebApp
         // Problem details, OpenAPI, health; sign-in with cookies and bearer tokens.
         builder.AddWebPlatform();
         builder.AddAccountsWeb();
+        // The web dashboard (Blazor + MudBlazor) on the same services.
+        builder.AddDashboard();
         // Background work.
         builder.AddAgentsBackground();
         builder.AddReplenishmentBackground();
 
         var app = builder.Build();
         app.MapPlatform();
+        app.MapDashboard();
         app.MapAccounts();
         app.MapLeads();
         app.MapAgents();
