@@ -40,6 +40,7 @@ public abstract class DashboardBrowserTests<TApp> : AppTests<TApp> where TApp : 
         var ann = await agents.AddAsync(new NewAgent(Unique("Ann")), Ct);
         var raj = await agents.AddAsync(new NewAgent(Unique("Raj")), Ct);
         var source = Unique("META");
+        await App.AddLeadsAsync(Unique("OTHER"), 2); // leads the search must leave out
         var tag = Unique("f");
         var csv = Path.Combine(Path.GetTempPath(), $"{tag}.csv");
         await File.WriteAllTextAsync(csv, $"Name,Email,Phone\nAnn Lee,{tag}.1@example.com,\nBo Chan,{tag}.2@example.com,\nBad Row,not-an-e-mail,\n" +
@@ -90,8 +91,9 @@ public abstract class DashboardBrowserTests<TApp> : AppTests<TApp> where TApp : 
             browser.Screenshot("admin-assign");
 
             browser.Open("/admin/leads");
-            browser.WaitInteractive();
+            browser.Find("#lead-total");
             browser.Find("#lead-search").SendKeys(tag);
+            browser.Find("#lead-search-go").Click();
             browser.Until(() => browser.Find("#lead-total").Text.StartsWith("4 leads", StringComparison.Ordinal), "the filtered lead list");
             browser.Screenshot("admin-leads");
             browser.Open("/admin/agents");

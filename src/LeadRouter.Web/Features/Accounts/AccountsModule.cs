@@ -53,11 +53,16 @@ public static class AccountsModule
 
     static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
 
-    /// <summary>The API gets the status code; a browser page is redirected (to the login or access-denied page).</summary>
-    static Task Answer(RedirectContext<CookieAuthenticationOptions> ctx, int apiStatus)
+    /// <summary>A browser asking for a page (not the API, not a script): gets redirects instead of 401/403.</summary>
+    static bool IsPageRequest(HttpRequest request) =>
+        !IsApi(request) && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        && request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
+
+    /// <summary>A page request is redirected (to the login or access-denied page); every other caller gets the status code.</summary>
+    static Task Answer(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (IsApi(ctx.Request)) ctx.Response.StatusCode = apiStatus;
-        else ctx.Response.Redirect(ctx.RedirectUri);
+        if (IsPageRequest(ctx.Request)) ctx.Response.Redirect(ctx.RedirectUri);
+        else ctx.Response.StatusCode = status;
         return Task.CompletedTask;
     }
 
