@@ -14,7 +14,12 @@ public static class LeadRouterWebApp
     /// <summary>Builds the app; <paramref name="configure"/> may add configuration (e.g. the CLI's <c>--db</c>).</summary>
     public static WebApplication Build(WebApplicationOptions options, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(options);
+        // The dashboard's static assets are listed in manifests named after this assembly, also when the CLI hosts it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = options.Args, ContentRootPath = options.ContentRootPath, EnvironmentName = options.EnvironmentName,
+            WebRootPath = options.WebRootPath, ApplicationName = options.ApplicationName ?? typeof(LeadRouterWebApp).Assembly.GetName().Name,
+        });
         configure?.Invoke(builder);
 
         // Database, clock and every area's services (shared with the CLI).

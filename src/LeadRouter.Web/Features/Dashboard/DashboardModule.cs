@@ -16,6 +16,11 @@ public static class DashboardModule
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddMudServices();
         builder.Services.AddSingleton<DisplayClock>();
+        // Run from a build (not a publish) outside Development, e.g. `dotnet run --project src/LeadRouter.Cli -- serve`:
+        // serve the assets from where the build's runtime manifest says they are.
+        var runtimeManifest = Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.ApplicationName}.staticwebassets.runtime.json");
+        if (!builder.Environment.IsDevelopment() && File.Exists(runtimeManifest) && builder is WebApplicationBuilder web)
+            web.WebHost.UseStaticWebAssets();
         return builder;
     }
 
