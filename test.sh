@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test project (Domain, Data, Web, CLI) and prints "N passed, N failed, N skipped".
-# PostgreSQL tests run when LEADROUTER_TEST_POSTGRES is set (e.g. "Host=127.0.0.1;Username=app;Password=app"),
-# otherwise they are reported as skipped. Extra arguments go to `dotnet test`.
+# PostgreSQL tests run when LEADROUTER_TEST_POSTGRES is set (e.g. "Host=127.0.0.1;Username=app;Password=app") and
+# browser tests when LEADROUTER_TEST_CHROMIUM names a Chromium binary (with chromedriver beside it); otherwise they are
+# reported as skipped. Extra arguments go to `dotnet test`.
 set -uo pipefail
 cd "$(dirname "$0")"
 results="$PWD/TestResults"
@@ -21,13 +22,15 @@ passed, failed, skipped = last("succeeded"), last("failed"), last("skipped")
 if rc != 0 and failed == 0:
     failed = 1  # the run failed without a test result (build error, crashed host)
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-pg_skipped = []
+required_skipped = []
 for path in glob.glob(f"{results}/**/*.trx", recursive=True):
     for r in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
-        if r.get("outcome") not in ("Passed", "Failed", "Error", "Timeout", "Aborted") and "Postgres" in r.get("testName", ""):
-            pg_skipped.append(r.get("testName"))
-with open(f"{results}/postgres-skipped.txt", "w") as f:
-    f.write("\n".join(pg_skipped))
+        name = r.get("testName", "")
+        if r.get("outcome") not in ("Passed", "Failed", "Error", "Timeout", "Aborted") and ("Postgres" in name or "Browser" in name):
+            required_skipped.append(name)
+# .ci/run fails when PostgreSQL or browser tests were skipped.
+with open(f"{results}/required-skipped.txt", "w") as f:
+    f.write("\n".join(required_skipped))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $rc

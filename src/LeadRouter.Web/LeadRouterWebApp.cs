@@ -1,6 +1,7 @@
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
+using LeadRouter.Web.Features.Dashboard;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Platform;
@@ -14,7 +15,12 @@ public static class LeadRouterWebApp
     /// <summary>Builds the app; <paramref name="configure"/> may add configuration (e.g. the CLI's <c>--db</c>).</summary>
     public static WebApplication Build(WebApplicationOptions options, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(options);
+        // The dashboard's static assets are listed in manifests named after this assembly, also when the CLI hosts it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = options.Args, ContentRootPath = options.ContentRootPath, EnvironmentName = options.EnvironmentName,
+            WebRootPath = options.WebRootPath, ApplicationName = options.ApplicationName ?? typeof(LeadRouterWebApp).Assembly.GetName().Name,
+        });
         configure?.Invoke(builder);
 
         // Database, clock and every area's services (shared with the CLI).
@@ -22,12 +28,15 @@ public static class LeadRouterWebApp
         // Problem details, OpenAPI, health; sign-in with cookies and bearer tokens.
         builder.AddWebPlatform();
         builder.AddAccountsWeb();
+        // The web dashboard (Blazor + MudBlazor) on the same services.
+        builder.AddDashboard();
         // Background work.
         builder.AddAgentsBackground();
         builder.AddReplenishmentBackground();
 
         var app = builder.Build();
         app.MapPlatform();
+        app.MapDashboard();
         app.MapAccounts();
         app.MapLeads();
         app.MapAgents();

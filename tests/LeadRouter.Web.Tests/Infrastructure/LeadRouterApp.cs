@@ -40,7 +40,7 @@ public abstract class LeadRouterApp : WebApplicationFactory<Program>, IAsyncLife
     {
         if (SkipReason is not null) return;
         await CreateDatabaseAsync();
-        _ = Server; // starts the host: migrations run on start
+        StartServer(); // starts the host (test server or Kestrel): migrations run on start
     }
 
     protected abstract Task CreateDatabaseAsync();
@@ -68,7 +68,7 @@ public abstract class LeadRouterApp : WebApplicationFactory<Program>, IAsyncLife
 }
 
 /// <summary>SQLite in a temp file (WAL), deleted afterwards.</summary>
-public sealed class SqliteApp : LeadRouterApp
+public class SqliteApp : LeadRouterApp
 {
     readonly string file = Path.Combine(Path.GetTempPath(), $"lr_test_{Guid.NewGuid():N}.db");
 
@@ -89,7 +89,7 @@ public sealed class SqliteApp : LeadRouterApp
 /// A fresh database <c>lr_test_…</c> on the server named by <c>LEADROUTER_TEST_POSTGRES</c> (an Npgsql connection
 /// string, e.g. <c>Host=127.0.0.1;Username=app;Password=app</c>). Unset: tests skip. Set but unreachable: tests fail.
 /// </summary>
-public sealed class PostgresApp : LeadRouterApp
+public class PostgresApp : LeadRouterApp
 {
     static readonly string? PgServer = Environment.GetEnvironmentVariable("LEADROUTER_TEST_POSTGRES");
     readonly string database = $"lr_test_{Guid.NewGuid():N}";

@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using LeadRouter.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -29,16 +31,39 @@ public static class AccountsModule
     public static IHostApplicationBuilder AddAccountsWeb(this IHostApplicationBuilder builder)
     {
         builder.Services.AddIdentityApiEndpoints<IdentityUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<LeadRouterDb>();
+        // Browser pages challenge with the cookie (redirect to /login); /api keeps bearer challenges and 401/403.
+        builder.Services.PostConfigure<AuthenticationSchemeOptions>(BearerAndApplicationScheme, o =>
+            o.ForwardDefaultSelector = ctx => IsApi(ctx.Request) ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme);
         builder.Services.ConfigureApplicationCookie(o =>
         {
-            o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
-            o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+            o.LoginPath = "/login";
+            o.AccessDeniedPath = "/access-denied";
+            o.Events.OnRedirectToLogin = ctx => Answer(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => Answer(ctx, StatusCodes.Status403Forbidden);
         });
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Roles.StaffPolicy, p => p.RequireRole(Roles.Admin, Roles.Agent));
         return builder;
+    }
+
+    /// <summary>The name of the bearer-or-cookie scheme that <c>AddIdentityApiEndpoints</c> makes the default.</summary>
+    const string BearerAndApplicationScheme = "Identity.BearerAndApplication";
+
+    static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
+
+    /// <summary>A browser asking for a page (not the API, not a script): gets redirects instead of 401/403.</summary>
+    static bool IsPageRequest(HttpRequest request) =>
+        !IsApi(request) && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        && request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
+
+    /// <summary>A page request is redirected (to the login or access-denied page); every other caller gets the status code.</summary>
+    static Task Answer(RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        if (IsPageRequest(ctx.Request)) ctx.Response.Redirect(ctx.RedirectUri);
+        else ctx.Response.StatusCode = status;
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -57,6 +57,14 @@ public sealed class AgentDirectory(IDbContextFactory<LeadRouterDb> dbs, TimeProv
         return await db.Agents.OrderBy(a => a.Name).Select(AgentDto.Projection).ToListAsync(ct);
     }
 
+    /// <summary>The agent linked to a login (Identity user id), else null.</summary>
+    public async Task<long?> AgentOfUserAsync(string? userId, CancellationToken ct)
+    {
+        if (userId is null) return null;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Agents.Where(a => a.UserId == userId).Select(a => (long?)a.Id).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>Finds an agent by id (digits) or exact name.</summary>
     /// <exception cref="InputException">No such agent.</exception>
     public static async Task<Agent> FindAsync(LeadRouterDb db, string idOrName, CancellationToken ct)

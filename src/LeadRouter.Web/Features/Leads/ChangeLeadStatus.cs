@@ -37,6 +37,10 @@ public sealed class ChangeLeadStatus(IDbContextFactory<LeadRouterDb> dbs, TimePr
         return new StatusChanged(leadId, from, status, now);
     }
 
+    /// <summary>The statuses a lead in <paramref name="from"/> may move to, in order (none when it is final or unassigned).</summary>
+    public static IReadOnlyList<LeadStatus> NextStatuses(LeadStatus from) =>
+        [.. Order.Append(LeadStatus.Lost).Where(to => Allowed(from, to))];
+
     static bool Allowed(LeadStatus from, LeadStatus to)
     {
         if (from is LeadStatus.Converted or LeadStatus.Lost or LeadStatus.Reserve or LeadStatus.New) return false;

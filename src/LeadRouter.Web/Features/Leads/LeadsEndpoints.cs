@@ -48,14 +48,12 @@ public static class LeadsEndpoints
     }
 
     static async Task<Ok<Page<LeadDto>>> ListLeads([AsParameters] LeadFilter filter, ClaimsPrincipal user,
-        IDbContextFactory<LeadRouterDb> dbs, LeadQueries q, CancellationToken ct)
+        AgentDirectory agents, LeadQueries q, CancellationToken ct)
     {
         if (!user.IsInRole(Roles.Admin))
         {
             // An agent sees only their own leads.
-            var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
-            await using var db = await dbs.CreateDbContextAsync(ct);
-            var agentId = await db.Agents.Where(a => a.UserId == userId).Select(a => (long?)a.Id).FirstOrDefaultAsync(ct);
+            var agentId = await agents.AgentOfUserAsync(user.FindFirstValue(ClaimTypes.NameIdentifier), ct);
             filter = filter with { AgentId = agentId ?? -1 };
         }
 
@@ -64,15 +62,11 @@ public static class LeadsEndpoints
 
     /// <summary>An agent changes the status of one of their own leads; an admin of any lead. 404 when not found (or not theirs).</summary>
     static async Task<Results<Ok<StatusChanged>, NotFound>> SetStatus(long id, StatusRequest body, ClaimsPrincipal user,
-        IDbContextFactory<LeadRouterDb> dbs, ChangeLeadStatus change, CancellationToken ct)
+        AgentDirectory agents, ChangeLeadStatus change, CancellationToken ct)
     {
         long? agentId = null;
         if (!user.IsInRole(Roles.Admin))
-        {
-            var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
-            await using var db = await dbs.CreateDbContextAsync(ct);
-            agentId = await db.Agents.Where(a => a.UserId == userId).Select(a => (long?)a.Id).FirstOrDefaultAsync(ct) ?? -1;
-        }
+            agentId = await agents.AgentOfUserAsync(user.FindFirstValue(ClaimTypes.NameIdentifier), ct) ?? -1;
 
         return await change.SetAsync(id, body.Status, agentId, user.Identity?.Name, ct) is { } changed
             ? TypedResults.Ok(changed) : TypedResults.NotFound();
