@@ -1,6 +1,7 @@
 using LeadRouter.Data;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
+using LeadRouter.Web.Features.Replenishment;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,8 @@ public sealed class SecondNode : IDisposable
 
     public RouteLeads Router => services.GetRequiredService<RouteLeads>();
 
+    public Replenish Replenish => services.GetRequiredService<Replenish>();
+
     public static SecondNode Create(DatabaseTarget target, TimeProvider clock)
     {
         var s = new ServiceCollection();
@@ -27,6 +30,7 @@ public sealed class SecondNode : IDisposable
         s.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         s.AddSingleton<LeadAssigner>();
         s.AddSingleton<RouteLeads>();
+        s.AddSingleton<Replenish>();
         return new SecondNode(s.BuildServiceProvider());
     }
 
