@@ -232,7 +232,8 @@ public sealed class Replenish(IDbContextFactory<LeadRouterDb> dbs, TimeProvider 
     /// <c>ORDER BY … LIMIT N</c>, N = what this run may release at most (min of max_upload_per_run and today's
     /// allowance); if duplicates leave a grade with fewer than N releasable candidates while more are in reserve, that
     /// grade's window grows and is read again;</item>
-    /// <item>duplicates: only the candidates' e-mails and phones are looked up among leads outside the reserve.</item>
+    /// <item>duplicates: the candidates' e-mails and phones are looked up among leads outside the reserve with an
+    /// <c>IN (SELECT … LIMIT N)</c> subquery over the same window, so no long parameter lists are sent.</item>
     /// </list>
     /// The whole reserve is never loaded. Reserve leads beyond a grade's window are not compared with the candidates;
     /// a duplicate among them is caught when it becomes a candidate itself, as the lead it duplicates is then in the pool.
@@ -262,17 +263,21 @@ public sealed class Replenish(IDbContextFactory<LeadRouterDb> dbs, TimeProvider 
             {
                 var key = Key(r.Grade);
                 if (loadedPerRaw.TryGetValue(key, out var had) && (had >= window[key] || had >= r.Count)) continue;
-                var rows = await CandidatesAsync(db, r.Grade, window[key], ct);
+                var rows = await Window(db, r.Grade, window[key]).Select(l => new Candidate(l.Id, l.Grade, l.Score, l.Email, l.Phone, l.SourceId)).ToListAsync(ct);
+                if (rows.Count < window[key])
+                    rows.AddRange(await Unscored(db, r.Grade, window[key] - rows.Count).Select(l => new Candidate(l.Id, l.Grade, l.Score, l.Email, l.Phone, l.SourceId)).ToListAsync(ct));
                 foreach (var c in rows) candidates[c.Id] = c;
                 loadedPerRaw[key] = rows.Count;
-            }
 
-            var emails = candidates.Values.Where(c => c.Email != null).Select(c => c.Email!).Distinct().Where(e => !poolEmails.Contains(e)).ToList();
-            var phones = candidates.Values.Where(c => c.Phone != null).Select(c => c.Phone!).Distinct().Where(p => !poolPhones.Contains(p)).ToList();
-            foreach (var chunk in emails.Chunk(1000))
-                poolEmails.UnionWith(await db.Leads.Where(l => l.Status != LeadStatus.Reserve && chunk.Contains(l.Email!)).Select(l => l.Email!).ToListAsync(ct));
-            foreach (var chunk in phones.Chunk(1000))
-                poolPhones.UnionWith(await db.Leads.Where(l => l.Status != LeadStatus.Reserve && chunk.Contains(l.Phone!)).Select(l => l.Phone!).ToListAsync(ct));
+                // Duplicates of the working pool, looked up in SQL for this window only (no id or e-mail lists sent).
+                var scored = Window(db, r.Grade, window[key]);
+                var unscored = Unscored(db, r.Grade, Math.Max(0, window[key] - rows.Count(c => c.Score != null)));
+                var outside = db.Leads.Where(l => l.Status != LeadStatus.Reserve);
+                poolEmails.UnionWith(await outside.Where(l => l.Email != null && (scored.Select(c => c.Email).Contains(l.Email) || unscored.Select(c => c.Email).Contains(l.Email)))
+                    .Select(l => l.Email!).Distinct().ToListAsync(ct));
+                poolPhones.UnionWith(await outside.Where(l => l.Phone != null && (scored.Select(c => c.Phone).Contains(l.Phone) || unscored.Select(c => c.Phone).Contains(l.Phone)))
+                    .Select(l => l.Phone!).Distinct().ToListAsync(ct));
+            }
 
             metrics = new ReplenishmentMetrics(available, activeAgents, releasedToday, lastRelease,
                 candidates.Values.Select(c => new ReserveLead(c.Id, GradeOf(c.Grade), c.Score, c.Email, c.Phone)).ToList(),
@@ -282,7 +287,7 @@ public sealed class Replenish(IDbContextFactory<LeadRouterDb> dbs, TimeProvider 
                 .Where(r => eligible.GetValueOrDefault(GradeOf(r.Grade)) < bound && loadedPerRaw[Key(r.Grade)] >= window[Key(r.Grade)] && r.Count > window[Key(r.Grade)])
                 .ToList();
             if (grow.Count == 0 || round >= 8) break;
-            foreach (var r in grow) window[Key(r.Grade)] *= 2;
+            foreach (var r in grow) window[Key(r.Grade)] += Math.Max(64, 2 * (bound - eligible.GetValueOrDefault(GradeOf(r.Grade))));
         }
 
         var dto = new ReplenishmentMetricsDto(counts.Where(c => c.Status != LeadStatus.Reserve).Sum(c => c.Count), metrics.AvailableTotal, available,
@@ -295,20 +300,18 @@ public sealed class Replenish(IDbContextFactory<LeadRouterDb> dbs, TimeProvider 
 
     sealed record Candidate(long Id, string? Grade, double? Score, string? Email, string? Phone, long? SourceId);
 
-    /// <summary>The best <paramref name="n"/> reserve leads of one stored grade: scored ones by score descending, then
-    /// unscored ones, ties by id (the index on Status, Grade, Score descending, Id serves both queries).</summary>
-    static async Task<List<Candidate>> CandidatesAsync(LeadRouterDb db, string? grade, int n, CancellationToken ct)
-    {
-        var inGrade = grade is null
-            ? db.Leads.Where(l => l.Status == LeadStatus.Reserve && l.Grade == null)
-            : db.Leads.Where(l => l.Status == LeadStatus.Reserve && l.Grade == grade);
-        var scored = await inGrade.Where(l => l.Score != null).OrderByDescending(l => l.Score).ThenBy(l => l.Id).Take(n)
-            .Select(l => new Candidate(l.Id, l.Grade, l.Score, l.Email, l.Phone, l.SourceId)).ToListAsync(ct);
-        if (scored.Count < n)
-            scored.AddRange(await inGrade.Where(l => l.Score == null).OrderBy(l => l.Id).Take(n - scored.Count)
-                .Select(l => new Candidate(l.Id, l.Grade, l.Score, l.Email, l.Phone, l.SourceId)).ToListAsync(ct));
-        return scored;
-    }
+    /// <summary>The best <paramref name="n"/> scored reserve leads of one stored grade, by score descending then id
+    /// (served in order by the index on Status, Grade, Score descending, Id).</summary>
+    static IQueryable<Lead> Window(LeadRouterDb db, string? grade, int n) =>
+        InGrade(db, grade).Where(l => l.Score != null).OrderByDescending(l => l.Score).ThenBy(l => l.Id).Take(n);
+
+    /// <summary>After the scored ones: the first <paramref name="n"/> unscored reserve leads of the grade, by id.</summary>
+    static IQueryable<Lead> Unscored(LeadRouterDb db, string? grade, int n) =>
+        InGrade(db, grade).Where(l => l.Score == null).OrderBy(l => l.Id).Take(n);
+
+    static IQueryable<Lead> InGrade(LeadRouterDb db, string? grade) => grade is null
+        ? db.Leads.Where(l => l.Status == LeadStatus.Reserve && l.Grade == null)
+        : db.Leads.Where(l => l.Status == LeadStatus.Reserve && l.Grade == grade);
 
     /// <summary>Per grade, converted ÷ (converted + lost) among status changes to Converted or Lost in the last 30 days.</summary>
     static async Task<Dictionary<string, double>> ConversionAsync(LeadRouterDb db, DateTimeOffset now, CancellationToken ct)
