@@ -48,6 +48,8 @@ sealed class BenchArgs
                                                           end-to-end import through LeadImporter into a fresh database
               assign [--db DB] [--leads N] [--agents K] [--profile]
                                                           backlog assignment through LeadAssigner
+              replenish [--db DB] [--reserve N] [--release K] [--warm] [--profile]
+                                                          one replenishment run releasing K of N reserve leads
               micro [BenchmarkDotNet args]                micro benchmarks (e.g. micro --filter '*')
             DB: omitted or a file path = a fresh SQLite temp file; 'Host=…' = a fresh PostgreSQL database on that server.
             """);

@@ -1,6 +1,7 @@
 using LeadRouter.Data;
 using LeadRouter.Data.Leads.Intake;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Replenishment;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,7 @@ sealed class BenchDatabase : IAsyncDisposable
         s.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         s.AddSingleton<LeadImporter>();
         s.AddSingleton<LeadAssigner>();
+        s.AddSingleton<Replenish>();
         services = s.BuildServiceProvider();
     }
 

@@ -14,6 +14,7 @@ try
         "gen" => await LeadFile.WriteLoadFileAsync(int.Parse(BenchArgs.Positional(args, 1, "N")), BenchArgs.Positional(args, 2, "OUT.csv"), cts.Token),
         "import" => await ImportLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "assign" => await AssignLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        "replenish" => await ReplenishLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "micro" => RunMicro(args.Skip(1).ToArray()),
         _ => BenchArgs.Usage(),
     };

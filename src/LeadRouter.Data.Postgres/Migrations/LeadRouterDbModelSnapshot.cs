@@ -523,6 +523,9 @@ namespace LeadRouter.Data.Postgres.Migrations
 
                     b.HasIndex("SourceId", "Status", "AgentId");
 
+                    b.HasIndex("Status", "Grade", "Score", "Id")
+                        .IsDescending(false, false, true, false);
+
                     b.ToTable("Leads");
                 });
 

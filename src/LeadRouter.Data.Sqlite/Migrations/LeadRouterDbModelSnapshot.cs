@@ -504,6 +504,9 @@ namespace LeadRouter.Data.Sqlite.Migrations
 
                     b.HasIndex("SourceId", "Status", "AgentId");
 
+                    b.HasIndex("Status", "Grade", "Score", "Id")
+                        .IsDescending(false, false, true, false);
+
                     b.ToTable("Leads");
                 });
 

@@ -13,6 +13,8 @@ sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         e.HasIndex(l => l.ImportId);
         e.HasIndex(l => l.Email);
         e.HasIndex(l => l.Phone);
+        // Replenishment reads the best reserve leads of a grade in index order (Status, Grade, Score desc, Id).
+        e.HasIndex(l => new { l.Status, l.Grade, l.Score, l.Id }).IsDescending(false, false, true, false);
         e.Property(l => l.IdentityKey).HasMaxLength(320);
         e.Property(l => l.Amount).HasPrecision(18, 4);
         e.HasOne(l => l.Source).WithMany().HasForeignKey(l => l.SourceId);

@@ -2,14 +2,14 @@ namespace LeadRouter.Domain.Replenishment;
 
 /// <summary>
 /// Why a replenishment run released nothing. The order of the members is the precedence: when several apply,
-/// the first is <see cref="ReplenishmentDecision.Hold.BlockedBy"/> and all of them are in the reasons.
+/// the first is <see cref="ReplenishmentDecision.Hold.Block"/> and all of them are in the reasons. The order follows
+/// the CLI/API contract's <c>blockedBy</c> order (metrics_error, business_hours, cooldown, daily_cap, sufficient),
+/// see <see cref="ReplenishmentBlockCodes.BlockedBy"/>.
 /// </summary>
 public enum ReplenishmentBlock
 {
     /// <summary><c>metrics_unavailable</c>: the metrics could not be loaded or are inconsistent.</summary>
     MetricsUnavailable,
-    /// <summary><c>no_trigger</c>: the pool is at or above its minimum total and every grade minimum.</summary>
-    NoTrigger,
     /// <summary><c>holiday</c>: today (policy time zone) is a holiday.</summary>
     Holiday,
     /// <summary><c>outside_business_hours</c>: now is outside the policy's business hours.</summary>
@@ -18,6 +18,8 @@ public enum ReplenishmentBlock
     Cooldown,
     /// <summary><c>daily_cap</c>: today's releases reached <c>max_daily_uploads</c>.</summary>
     DailyCap,
+    /// <summary><c>no_trigger</c>: the pool is at or above its minimum total and every grade minimum.</summary>
+    NoTrigger,
     /// <summary><c>agent_overload</c>: available leads per active agent are at or above the policy limit.</summary>
     AgentOverload,
     /// <summary><c>reserve_empty</c>: no reserve lead can be released (none, or all duplicates).</summary>
@@ -37,6 +39,23 @@ public static class ReplenishmentBlockCodes
         ReplenishmentBlock.Cooldown => "cooldown",
         ReplenishmentBlock.DailyCap => "daily_cap",
         ReplenishmentBlock.AgentOverload => "agent_overload",
+        ReplenishmentBlock.ReserveEmpty => "reserve_empty",
+        _ => throw new ArgumentOutOfRangeException(nameof(block), block, null),
+    };
+
+    /// <summary>
+    /// The CLI/API contract's <c>blockedBy</c>: <c>metrics_error</c>, <c>business_hours</c> (outside business hours or a
+    /// holiday), <c>cooldown</c>, <c>daily_cap</c>, <c>sufficient</c> (no trigger, or agent overload: the active agents
+    /// already hold enough), and <c>reserve_empty</c>, which none of the others can express (the pool is short but
+    /// there is nothing to release). Block precedence maps onto this order.
+    /// </summary>
+    public static string BlockedBy(this ReplenishmentBlock block) => block switch
+    {
+        ReplenishmentBlock.MetricsUnavailable => "metrics_error",
+        ReplenishmentBlock.Holiday or ReplenishmentBlock.OutsideBusinessHours => "business_hours",
+        ReplenishmentBlock.Cooldown => "cooldown",
+        ReplenishmentBlock.DailyCap => "daily_cap",
+        ReplenishmentBlock.NoTrigger or ReplenishmentBlock.AgentOverload => "sufficient",
         ReplenishmentBlock.ReserveEmpty => "reserve_empty",
         _ => throw new ArgumentOutOfRangeException(nameof(block), block, null),
     };
@@ -81,9 +100,14 @@ public abstract record ReplenishmentDecision
     /// <summary>Release nothing now.</summary>
     /// <param name="Block">The blocking reason of highest precedence.</param>
     /// <param name="Reasons">The triggers (if any) and every blocking condition that applied.</param>
-    public sealed record Hold(ReplenishmentBlock Block, IReadOnlyList<string> Reasons) : ReplenishmentDecision
+    /// <param name="NextAllowedAt">When the block is <see cref="ReplenishmentBlock.Cooldown"/>: the UTC instant the
+    /// cooldown ends; otherwise null.</param>
+    public sealed record Hold(ReplenishmentBlock Block, IReadOnlyList<string> Reasons, DateTimeOffset? NextAllowedAt = null) : ReplenishmentDecision
     {
-        /// <summary>The block's code for the CLI and API, e.g. <c>cooldown</c>.</summary>
-        public string BlockedBy => Block.Code();
+        /// <summary>The contract's <c>blockedBy</c>, e.g. <c>cooldown</c> or <c>sufficient</c> (see <see cref="ReplenishmentBlockCodes.BlockedBy"/>).</summary>
+        public string BlockedBy => Block.BlockedBy();
+
+        /// <summary>The detailed code, e.g. <c>no_trigger</c> or <c>agent_overload</c>; reasons start with it.</summary>
+        public string Code => Block.Code();
     }
 }

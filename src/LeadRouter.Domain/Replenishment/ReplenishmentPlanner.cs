@@ -10,9 +10,10 @@ namespace LeadRouter.Domain.Replenishment;
 /// <remarks>
 /// <para><b>Triggers.</b> Total available &lt; <c>min_total_leads</c>, or a grade's available &lt; its
 /// <c>min_priority_leads</c>. No trigger: hold <c>no_trigger</c>.</para>
-/// <para><b>Gates</b> (hold, in this precedence): metrics_unavailable, no_trigger, holiday, outside_business_hours,
-/// cooldown (now − last release &lt; cooldown), daily_cap (released today ≥ max_daily_uploads), agent_overload
-/// (available ≥ limit × active agents), reserve_empty (no non-duplicate reserve lead).</para>
+/// <para><b>Gates</b> (hold, in this precedence): metrics_unavailable, holiday, outside_business_hours,
+/// cooldown (now − last release &lt; cooldown), daily_cap (released today ≥ max_daily_uploads), no_trigger, agent_overload
+/// (available ≥ limit × active agents), reserve_empty (no non-duplicate reserve lead). This is the contract's
+/// <c>blockedBy</c> order: metrics_error, business_hours, cooldown, daily_cap, sufficient.</para>
 /// <para><b>Amount.</b> wanted = max(target − available, Σ grade deficits), where a grade's deficit is
 /// max(0, its minimum − its available); released = min(wanted, max_upload_per_run, max_daily_uploads − released
 /// today, limit × active agents − available when overload protection is on, non-duplicate reserve leads).
@@ -71,9 +72,7 @@ public static class ReplenishmentPlanner
             reasons.Add(Invariant($"trigger: grade {grade} has {have} available, below its minimum {min}"));
         }
 
-        if (reasons.Count == 0)
-            Block(ReplenishmentBlock.NoTrigger, Invariant(
-                $"no_trigger: {total} leads available (minimum {policy.MinTotalLeads}) and every grade at or above its minimum"));
+        var triggered = reasons.Count > 0;
 
         // Calendar.
         var local = TimeZoneInfo.ConvertTime(now, policy.TimeZone);
@@ -85,13 +84,20 @@ public static class ReplenishmentPlanner
                 $"outside_business_hours: {local:ddd HH:mm} {policy.TimeZone.Id} is outside {Days(hours)} {hours.Start:HH:mm}–{hours.End:HH:mm}"));
 
         // Rate limits.
+        DateTimeOffset? nextAllowed = null;
         if (metrics.LastReleaseAt is { } last && now - last < policy.Cooldown)
+        {
+            nextAllowed = last + policy.Cooldown;
             Block(ReplenishmentBlock.Cooldown, Invariant(
-                $"cooldown: last release {(now - last).TotalMinutes:0} min ago at {last.ToUniversalTime():u}; next allowed from {(last + policy.Cooldown).ToUniversalTime():u}"));
+                $"cooldown: last release {(now - last).TotalMinutes:0} min ago at {last.ToUniversalTime():u}; wait {WaitMinutes(now, nextAllowed.Value)} minutes (next allowed from {nextAllowed.Value.ToUniversalTime():u})"));
+        }
         var leftToday = Math.Max(0, policy.MaxDailyUploads - metrics.ReleasedToday);
         if (leftToday == 0)
             Block(ReplenishmentBlock.DailyCap, Invariant(
                 $"daily_cap: {metrics.ReleasedToday} released since {policy.DayStart(now):u}, max_daily_uploads is {policy.MaxDailyUploads}"));
+        if (!triggered)
+            Block(ReplenishmentBlock.NoTrigger, Invariant(
+                $"no_trigger: {total} leads available (minimum {policy.MinTotalLeads}) and every grade at or above its minimum"));
         long? headroom = null;
         if (policy.MaxAvailableLeadsPerAgent is { } perAgent)
         {
@@ -112,7 +118,10 @@ public static class ReplenishmentPlanner
                 : Invariant($"reserve_empty: all {metrics.Reserve.Count} reserve leads duplicate working-pool leads or each other"));
 
         if (blocks.Count > 0)
-            return new ReplenishmentDecision.Hold(blocks.Min(), reasons);
+        {
+            var block = blocks.Min();
+            return new ReplenishmentDecision.Hold(block, reasons, block == ReplenishmentBlock.Cooldown ? nextAllowed : null);
+        }
 
         // Amount.
         var deficitTotal = deficits.Values.Sum();
@@ -164,6 +173,20 @@ public static class ReplenishmentPlanner
             blocks.Add(block);
             reasons.Add(reason);
         }
+    }
+
+    /// <summary>Whole minutes from <paramref name="now"/> until <paramref name="until"/>, rounded up (at least 1 while in the future).</summary>
+    public static int WaitMinutes(DateTimeOffset now, DateTimeOffset until) =>
+        until <= now ? 0 : (int)Math.Ceiling((until - now).TotalMinutes);
+
+    /// <summary>
+    /// Per grade, how many reserve leads in <paramref name="metrics"/> may be released (not duplicates of the pool or of
+    /// better-ranked reserve leads). The edge uses it to check that the candidates it loaded are enough.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> EligibleByGrade(ReplenishmentMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        return Candidates(metrics).Eligible.ToDictionary(g => g.Key, g => g.Value.Count);
     }
 
     /// <summary>

@@ -169,15 +169,21 @@ public sealed class ReplenishmentPlannerTests
     }
 
     [Fact]
-    public void Enough_leads_means_no_trigger_which_outranks_other_blocks()
+    public void Enough_leads_is_sufficient_but_ranks_after_cooldown_and_the_daily_cap()
     {
-        var reserve = Reserve("A", 10, 1);
+        var reserve = Reserve("A", 10, 1).ToList();
 
-        var hold = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(ReplenishmentPolicy.Default,
+        var cooling = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(ReplenishmentPolicy.Default,
             Metrics(reserve, aPlus: 10, a: 30, b: 20, last: Monday9.AddMinutes(-5)), Monday9));
+        var enough = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(ReplenishmentPolicy.Default,
+            Metrics(reserve, aPlus: 10, a: 30, b: 20, last: Monday9.AddHours(-2)), Monday9));
 
-        Assert.Equal("no_trigger", hold.BlockedBy);
-        Assert.Contains(hold.Reasons, r => r.StartsWith("cooldown:", StringComparison.Ordinal));
+        Assert.Equal("cooldown", cooling.BlockedBy);
+        Assert.Contains(cooling.Reasons, r => r.StartsWith("no_trigger:", StringComparison.Ordinal));
+        Assert.Equal(Monday9.AddMinutes(55), cooling.NextAllowedAt);
+        Assert.Contains(cooling.Reasons, r => r.Contains("wait 55 minutes", StringComparison.Ordinal));
+        Assert.Equal("sufficient", enough.BlockedBy);
+        Assert.Equal("no_trigger", enough.Code);
     }
 
     [Fact]
@@ -194,10 +200,11 @@ public sealed class ReplenishmentPlannerTests
         var holiday = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(policy, metrics, new DateTimeOffset(2025, 1, 7, 4, 0, 0, TimeSpan.Zero)));
         var weekend = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(policy, metrics, new DateTimeOffset(2025, 1, 11, 6, 0, 0, TimeSpan.Zero)));
 
-        Assert.Equal("outside_business_hours", early.BlockedBy); // 07:30 IST Monday
-        Assert.IsType<Release>(open);                             // 09:30 IST Monday
-        Assert.Equal("holiday", holiday.BlockedBy);               // 09:30 IST on the 7th
-        Assert.Equal("outside_business_hours", weekend.BlockedBy); // Saturday
+        Assert.Equal("outside_business_hours", early.Code); // 07:30 IST Monday
+        Assert.IsType<Release>(open);                        // 09:30 IST Monday
+        Assert.Equal("holiday", holiday.Code);               // 09:30 IST on the 7th
+        Assert.Equal("outside_business_hours", weekend.Code); // Saturday
+        Assert.All([early, holiday, weekend], h => Assert.Equal("business_hours", h.BlockedBy));
     }
 
     [Fact]
@@ -210,9 +217,10 @@ public sealed class ReplenishmentPlannerTests
         var room = Assert.IsType<Release>(ReplenishmentPlanner.Plan(policy, Metrics(reserve, a: 25, agents: 3), Monday9));
         var nobody = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(policy, Metrics(reserve, agents: 0), Monday9));
 
-        Assert.Equal("agent_overload", full.BlockedBy);
+        Assert.Equal("agent_overload", full.Code);
+        Assert.Equal("sufficient", full.BlockedBy);
         Assert.Equal(5, room.Count);
-        Assert.Equal("agent_overload", nobody.BlockedBy);
+        Assert.Equal("agent_overload", nobody.Code);
     }
 
     [Fact]
@@ -233,7 +241,8 @@ public sealed class ReplenishmentPlannerTests
         var missing = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(ReplenishmentPolicy.Default, null, Monday9));
         var negative = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(ReplenishmentPolicy.Default, Metrics(Reserve("A", 5, 1), a: -1), Monday9));
 
-        Assert.Equal("metrics_unavailable", missing.BlockedBy);
+        Assert.Equal("metrics_error", missing.BlockedBy);
+        Assert.Equal("metrics_unavailable", missing.Code);
         Assert.Equal(ReplenishmentBlock.MetricsUnavailable, negative.Block);
     }
 
@@ -256,4 +265,28 @@ public sealed class ReplenishmentPlannerTests
     [InlineData(ReplenishmentBlock.ReserveEmpty, "reserve_empty")]
     public void Block_codes_are_stable(ReplenishmentBlock block, string code) =>
         Assert.Equal(code, block.Code());
+
+    [Fact]
+    public void Block_precedence_follows_the_contract_order_of_blocked_by()
+    {
+        string[] contract = ["metrics_error", "business_hours", "cooldown", "daily_cap", "sufficient", "reserve_empty"];
+
+        var mapped = Enum.GetValues<ReplenishmentBlock>().Order().Select(b => Array.IndexOf(contract, b.BlockedBy())).ToList();
+
+        Assert.DoesNotContain(-1, mapped);
+        Assert.Equal(mapped.Order(), mapped);
+    }
+
+    [Fact]
+    public void Every_block_at_once_reports_business_hours_first_after_metrics()
+    {
+        var policy = ReplenishmentPolicyTests.Valid("""{ "holidays": ["2025-01-06"], "upload_controls": { "max_daily_uploads": 10 } }""");
+
+        var hold = Assert.IsType<Hold>(ReplenishmentPlanner.Plan(policy,
+            Metrics([], aPlus: 10, a: 30, b: 20, releasedToday: 10, last: Monday9.AddMinutes(-1)), Monday9));
+
+        Assert.Equal("business_hours", hold.BlockedBy);
+        foreach (var code in new[] { "holiday:", "cooldown:", "daily_cap:", "no_trigger:", "reserve_empty:" })
+            Assert.Contains(hold.Reasons, r => r.StartsWith(code, StringComparison.Ordinal));
+    }
 }

@@ -125,9 +125,9 @@ public sealed class ReplenishmentPropertyTests
             return decision switch
             {
                 Release => Triggered(policy, metrics) && !cooling && !capped,
-                Hold { Block: ReplenishmentBlock.NoTrigger } => !Triggered(policy, metrics),
-                Hold { Block: ReplenishmentBlock.Cooldown } h => Triggered(policy, metrics) && cooling && h.Reasons.Count > 0,
-                Hold { Block: ReplenishmentBlock.DailyCap } => Triggered(policy, metrics) && !cooling && capped,
+                Hold { Block: ReplenishmentBlock.Cooldown } h => cooling && h.Reasons.Count > 0 && h.NextAllowedAt > Now,
+                Hold { Block: ReplenishmentBlock.DailyCap } => !cooling && capped,
+                Hold { Block: ReplenishmentBlock.NoTrigger } => !Triggered(policy, metrics) && !cooling && !capped,
                 Hold { Block: ReplenishmentBlock.AgentOverload or ReplenishmentBlock.ReserveEmpty } => Triggered(policy, metrics) && !cooling && !capped,
                 _ => false,
             };

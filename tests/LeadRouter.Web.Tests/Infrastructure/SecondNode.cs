@@ -2,6 +2,7 @@ using LeadRouter.Data;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Members;
+using LeadRouter.Web.Features.Replenishment;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +22,8 @@ public sealed class SecondNode : IDisposable
     /// <summary>This node's schedule executor (members area).</summary>
     public ScheduledDistribution Scheduled => services.GetRequiredService<ScheduledDistribution>();
 
+    public Replenish Replenish => services.GetRequiredService<Replenish>();
+
     public static SecondNode Create(DatabaseTarget target, TimeProvider clock)
     {
         var s = new ServiceCollection();
@@ -34,6 +37,7 @@ public sealed class SecondNode : IDisposable
         s.AddSingleton<RunDistribution>();
         s.AddSingleton<DistributionOverview>();
         s.AddSingleton<ScheduledDistribution>();
+        s.AddSingleton<Replenish>();
         return new SecondNode(s.BuildServiceProvider());
     }
 

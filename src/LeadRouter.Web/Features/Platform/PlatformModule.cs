@@ -6,6 +6,7 @@ using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Replenishment;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
@@ -56,7 +57,7 @@ public static class PlatformModule
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthJson.WriteAsync }).AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();
         return app;

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadRouter.Data.Sqlite.Migrations
 {
     [DbContext(typeof(LeadRouterDb))]
-    [Migration("20261126140818_Initial")]
+    [Migration("20261126143536_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -506,6 +506,9 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.HasIndex("Phone");
 
                     b.HasIndex("SourceId", "Status", "AgentId");
+
+                    b.HasIndex("Status", "Grade", "Score", "Id")
+                        .IsDescending(false, false, true, false);
 
                     b.ToTable("Leads");
                 });

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LeadRouter.Data.Postgres.Migrations
 {
     [DbContext(typeof(LeadRouterDb))]
-    [Migration("20261126140839_Initial")]
+    [Migration("20261126143613_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -525,6 +525,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.HasIndex("Phone");
 
                     b.HasIndex("SourceId", "Status", "AgentId");
+
+                    b.HasIndex("Status", "Grade", "Score", "Id")
+                        .IsDescending(false, false, true, false);
 
                     b.ToTable("Leads");
                 });
