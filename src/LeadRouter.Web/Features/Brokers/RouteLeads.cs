@@ -34,7 +34,8 @@ public sealed record RoutingRun(int Routed, int Unrouted, IReadOnlyDictionary<st
 /// broker's leads in its current hour / day / month windows from the assignment log (<see cref="CapWindows.At(string, DateTimeOffset)"/>
 /// in the broker's time zone), loads the rotation states, decides with <see cref="BrokerRouting.RouteBatch"/> and
 /// applies: a conditional lead update (<c>BrokerId IS NULL AND AgentId IS NULL</c>), one log row per routed lead
-/// (unique per lead), the new rotation states. Waiting leads are those of the selection with no owner and status
+/// (unique per lead), the new rotation states, and one delivery (outbox) row per lead of a broker with auto-push and an
+/// endpoint, committed with the assignment. Waiting leads are those of the selection with no owner and status
 /// <see cref="LeadStatus.New"/>, oldest (lowest id) first; unrouted leads keep the reason and are retried by the next run.
 /// </summary>
 public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, ILogger<RouteLeads> log)
@@ -147,6 +148,10 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             LeadId = r.LeadId, BrokerId = r.BrokerId, SourceId = sourceOf[r.LeadId], Priority = r.Priority,
             Country = r.GroupKey.Country, Trigger = trigger, RoutedAt = now, Decision = DecisionText(r),
         }));
+        // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.
+        var pushTo = brokers.Where(b => b.AutoPush && b.EndpointUrl is not null).Select(b => b.Id).ToHashSet();
+        db.Deliveries.AddRange(routed.Where(r => pushTo.Contains(r.BrokerId))
+            .Select(r => DispatchDeliveries.NewDelivery(r.LeadId, r.BrokerId, DeliveryTrigger.Routing, now)));
         foreach (var key in batch.ChangedGroups)
         {
             var (priority, country) = (key.Priority, key.Country);
