@@ -534,6 +534,39 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.ToTable("Imports");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Leads.IntakeRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Response")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("IntakeRequests");
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Leads.Lead", b =>
                 {
                     b.Property<long>("Id")
