@@ -160,8 +160,9 @@ static class BrokersCommand
         Option<string[]> header = new("--header") { Description = "Extra request header \"Name: value\" (repeatable)" };
         Option<string?> apiKeyHeader = new("--api-key-header") { Description = "Header carrying the API key (default X-API-Key)" };
         Option<bool> rotate = new("--rotate-secret") { Description = "Make a new signing secret (shown once)" };
+        Option<bool?> failover = new("--failover") { Description = "true: when a delivery dies, route the lead to the next eligible broker" };
         var cmd = new Command("set-api", "Set a broker's delivery endpoint, API key and headers (seed 003's API configuration)")
-            { broker, endpoint, apiKey, method, header, apiKeyHeader, rotate };
+            { broker, endpoint, apiKey, method, header, apiKeyHeader, rotate, failover };
         cmd.SetAction((p, ct) => CliRun.Run(p, ct, async (s, _) =>
         {
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -176,7 +177,7 @@ static class BrokersCommand
             await using (var db = await s.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LeadRouterDb>>().CreateDbContextAsync(ct))
                 id = (await BrokerDirectory.FindAsync(db, p.GetValue(broker)!, ct)).Id;
             var config = await s.GetRequiredService<BrokerApiConfig>().SetAsync(new BrokerApiConfigRequest(
-                id, p.GetValue(endpoint), p.GetValue(apiKey), p.GetValue(method), headers, p.GetValue(apiKeyHeader), p.GetValue(rotate)), ct)
+                id, p.GetValue(endpoint), p.GetValue(apiKey), p.GetValue(method), headers, p.GetValue(apiKeyHeader), p.GetValue(rotate), p.GetValue(failover)), ct)
                 ?? throw new InputException("broker", $"No broker '{p.GetValue(broker)}'.");
             return CliResult.Ok(config, c =>
             {

@@ -228,6 +228,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
 
+                    b.Property<bool>("FailoverOnDead")
+                        .HasColumnType("boolean");
+
                     b.Property<int?>("HourlyCap")
                         .HasColumnType("integer");
 

@@ -215,6 +215,9 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("FailoverOnDead")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("HourlyCap")
                         .HasColumnType("INTEGER");
 

@@ -159,6 +159,117 @@ public abstract class BrokerDeliveryTests<TApp>(TApp app) : AppTests<TApp>(app) 
             Assert.Equal((10, false, true), (b.ConsecutiveFailures, b.Active, b.PausedAt is not null));
             Assert.NotEqual(firstAttempt.WebhookId, again.WebhookId);
         }
+
+        foreach (var seconds in ladder.Skip(3))
+        {
+            App.Clock.Advance(TimeSpan.FromSeconds(seconds * 1.2 + 1));
+            await dispatcher.DrainAsync(Ct);
+        }
+        await using (var db = App.CreateDb())
+            Assert.Equal(DeliveryStatus.Dead, (await db.Deliveries.SingleAsync(d => d.Id == again.DeliveryId, Ct)).Status);
+    }
+
+    [Fact]
+    public async Task A_dead_delivery_fails_over_to_the_next_eligible_broker()
+    {
+        var down = await TestReceiver.StartAsync();
+        var downUrl = down.Url;
+        await down.StopAsync();
+        await down.DisposeAsync();
+        await using var receiver = await TestReceiver.StartAsync();
+        var admin = await App.ClientAsync(Roles.Admin);
+        var first = await AddBrokerAsync(admin, "SI");
+        var next = (await (await admin.PostAsJsonAsync("/api/crm/brokers",
+            new { name = Unique("next"), priority = 5, weight = 10, countries = new[] { "SI" }, autoPush = true }, Ct)).Content.ReadFromJsonAsync<BrokerDto>(Json, Ct))!;
+        var failoverSet = await admin.PostAsJsonAsync("/api/crm/brokers/upload-api",
+            new { brokerId = first.Id, endpoint = downUrl.ToString(), apiKey = "k-1234567890", failover = true }, Ct);
+        await UploadAsync(admin, next.Id, new Uri(receiver.Url, "next"));
+        var source = Unique("PUSH");
+        await App.Get<SourceRoutes>().SetAsync(source, RouteTarget.Brokers, Ct);
+        var leadId = (await App.AddLeadsAsync(source, 1))[0];
+        await using (var db = App.CreateDb())
+            await db.Leads.Where(l => l.Id == leadId).ExecuteUpdateAsync(s => s.SetProperty(l => l.Country, "SI"), Ct);
+        var dispatcher = App.Get<DispatchDeliveries>();
+
+        var routed = await App.Get<RouteLeads>().RouteLeadIdsAsync([leadId], RoutingTrigger.Api, Ct);
+        await dispatcher.DrainAsync(Ct);
+        foreach (var seconds in new[] { 10, 60, 300, 900, 3600 })
+        {
+            App.Clock.Advance(TimeSpan.FromSeconds(seconds * 1.2 + 1));
+            await dispatcher.DrainAsync(Ct);
+        }
+
+        Assert.True((await failoverSet.Content.ReadFromJsonAsync<BrokerApiConfigDto>(Json, Ct))!.Failover);
+        Assert.Equal(first.Id, routed.Outcomes.Single().BrokerId);
+        await using var check = App.CreateDb();
+        var lead = await check.Leads.SingleAsync(l => l.Id == leadId, Ct);
+        Assert.Equal(next.Id, lead.BrokerId);
+        var assignment = await check.BrokerAssignments.SingleAsync(a => a.LeadId == leadId, Ct);
+        Assert.Equal((next.Id, RoutingTrigger.Failover), (assignment.BrokerId, assignment.Trigger));
+        var deliveries = await check.Deliveries.Where(d => d.LeadId == leadId).OrderBy(d => d.Id).ToListAsync(Ct);
+        Assert.Equal([(first.Id, DeliveryStatus.Dead, 6), (next.Id, DeliveryStatus.Delivered, 1)], deliveries.Select(d => (d.BrokerId, d.Status, d.Attempts)));
+        Assert.Equal(deliveries[1].WebhookId, Assert.Single(receiver.Requests).Header("webhook-id"));
+    }
+
+    [Fact]
+    public async Task A_delivery_claimed_by_a_node_that_died_is_sent_once_after_its_lease_with_the_same_webhook_id()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var admin = await App.ClientAsync(Roles.Admin);
+        var broker = await AddBrokerAsync(admin, "LV");
+        await UploadAsync(admin, broker.Id, new Uri(receiver.Url, "lease"));
+        var source = Unique("PUSH");
+        await App.Get<SourceRoutes>().SetAsync(source, RouteTarget.Brokers, Ct);
+        var leadId = (await App.AddLeadsAsync(source, 1))[0];
+        await using (var db = App.CreateDb())
+            await db.Leads.Where(l => l.Id == leadId).ExecuteUpdateAsync(s => s.SetProperty(l => l.Country, "LV"), Ct);
+        await App.Get<RouteLeads>().RouteLeadIdsAsync([leadId], RoutingTrigger.Api, Ct);
+        var dispatcher = App.Get<DispatchDeliveries>();
+
+        IReadOnlyList<Delivery> claimedByDeadNode;
+        await using (var db = App.CreateDb())
+            claimedByDeadNode = await DeliveryQueue.ClaimDueAsync(db, App.Clock.GetUtcNow(), TimeSpan.FromMinutes(2), 100, null, Ct);
+        var whileLeased = await dispatcher.DrainAsync(Ct);
+        App.Clock.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        var afterLease = await dispatcher.DrainAsync(Ct);
+        var again = await dispatcher.DrainAsync(Ct);
+
+        var claimed = Assert.Single(claimedByDeadNode);
+        Assert.Equal((0, 1, 0), (whileLeased, afterLease, again));
+        Assert.Equal(claimed.WebhookId, Assert.Single(receiver.Requests).Header("webhook-id"));
+        await using var check = App.CreateDb();
+        Assert.Equal(DeliveryStatus.Delivered, (await check.Deliveries.SingleAsync(d => d.Id == claimed.Id, Ct)).Status);
+    }
+
+    [Fact]
+    public async Task Concurrent_claims_never_take_the_same_delivery_twice()
+    {
+        var leads = await App.AddLeadsAsync(Unique("CLAIM"), 40);
+        long brokerId;
+        await using (var db = App.CreateDb())
+        {
+            var broker = new Broker { Name = Unique("claims"), Priority = 0, Weight = 0, Active = false, CreatedAt = App.Clock.GetUtcNow() };
+            db.Brokers.Add(broker);
+            await db.SaveChangesAsync(Ct);
+            brokerId = broker.Id;
+            db.Deliveries.AddRange(leads.Select(id => DispatchDeliveries.NewDelivery(id, brokerId, DeliveryTrigger.Manual, App.Clock.GetUtcNow())));
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            await using var db = App.CreateDb();
+            return await DeliveryQueue.ClaimDueAsync(db, App.Clock.GetUtcNow(), TimeSpan.FromMinutes(2), 10, null, Ct);
+        }));
+
+        var ids = claims.SelectMany(c => c.Select(d => d.Id)).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        await using (var db = App.CreateDb())
+        {
+            var mine = await db.Deliveries.Where(d => d.BrokerId == brokerId).Select(d => d.Id).ToListAsync(Ct);
+            Assert.Equal(40, ids.Intersect(mine).Count());
+            await db.Deliveries.Where(d => d.BrokerId == brokerId).ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Dead), Ct);
+        }
     }
 
     [Fact]

@@ -9,10 +9,11 @@ namespace LeadRouter.Web.Features.Brokers;
 /// Body of <c>POST /api/crm/brokers/upload-api</c> (seed 003's uploaded JSON config plus the broker it applies to).
 /// <paramref name="ApiKey"/>: null keeps the stored key, empty removes it. <paramref name="ApiKeyHeader"/>: the header that
 /// carries it (default <c>X-API-Key</c>). <paramref name="RotateSecret"/>: make a new signing secret although one exists.
+/// <paramref name="Failover"/>: when a routed lead's delivery dies, route the lead to the next eligible broker (null keeps the setting).
 /// </summary>
 public sealed record BrokerApiConfigRequest(
     long? BrokerId, string? Endpoint, string? ApiKey = null, string? Method = "POST",
-    IReadOnlyDictionary<string, string>? Headers = null, string? ApiKeyHeader = null, bool RotateSecret = false);
+    IReadOnlyDictionary<string, string>? Headers = null, string? ApiKeyHeader = null, bool RotateSecret = false, bool? Failover = null);
 
 /// <summary>
 /// A broker's delivery configuration as shown: secrets only masked (<c>****</c> + last 4). <paramref name="NewSigningSecret"/>
@@ -21,7 +22,7 @@ public sealed record BrokerApiConfigRequest(
 /// </summary>
 public sealed record BrokerApiConfigDto(
     long BrokerId, string? Endpoint, string Method, IReadOnlyDictionary<string, string> Headers, string ApiKeyHeader,
-    string? ApiKey, string? SigningSecret, bool AutoPush, string? NewSigningSecret = null);
+    string? ApiKey, string? SigningSecret, bool AutoPush, bool Failover, string? NewSigningSecret = null);
 
 /// <summary>Stores and shows brokers' delivery configuration: endpoint, method, headers, API key and signing secret.</summary>
 public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerSecrets secrets, EndpointGuard guard, TimeProvider clock)
@@ -76,6 +77,7 @@ public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerS
         broker.EndpointMethod = method;
         broker.EndpointHeaders = headers.Count == 0 ? null : JsonSerializer.Serialize(headers);
         broker.ApiKeyHeader = keyHeader;
+        if (request.Failover is { } failover) broker.FailoverOnDead = failover;
         if (request.ApiKey is { } apiKey) broker.ApiKeyProtected = apiKey.Length == 0 ? null : secrets.Protect(apiKey);
         string? newSecret = null;
         if (broker.SigningSecretProtected is null || request.RotateSecret)
@@ -98,7 +100,7 @@ public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerS
     BrokerApiConfigDto Show(Broker b) => new(
         b.Id, b.EndpointUrl, b.EndpointMethod, HeadersOf(b), b.ApiKeyHeader ?? DefaultApiKeyHeader,
         BrokerSecrets.Mask(b.ApiKeyProtected is { } k ? secrets.Unprotect(k) : null),
-        BrokerSecrets.Mask(b.SigningSecretProtected is { } s ? secrets.Unprotect(s) : null), b.AutoPush);
+        BrokerSecrets.Mask(b.SigningSecretProtected is { } s ? secrets.Unprotect(s) : null), b.AutoPush, b.FailoverOnDead);
 
     /// <summary>The broker's extra headers.</summary>
     internal static IReadOnlyDictionary<string, string> HeadersOf(Broker b) =>

@@ -29,10 +29,12 @@ public sealed record PushAttemptDto(
 /// the delivery's new status and next attempt time decided by <see cref="DeliveryPolicy.Decide"/>, a
 /// <see cref="PushLog"/> row, and the broker's failures in a row (pausing it at the limit). A delivery keeps its
 /// <c>webhook-id</c> across attempts and restarts, so a receiver can drop a repeat sent after a crash between its answer
-/// and our record.
+/// and our record. When a routed lead's delivery dies and its broker has <see cref="Broker.FailoverOnDead"/>, the lead is
+/// taken back from that broker (its routing log row removed, so the broker's caps no longer count it; the dead delivery
+/// and its attempts stay as the record) and routed again with that broker sitting out.
 /// </summary>
 public sealed class DispatchDeliveries(
-    IDbContextFactory<LeadRouterDb> dbs, Func<BrokerPushClient> pushClient, BrokerSecrets secrets,
+    IDbContextFactory<LeadRouterDb> dbs, Func<BrokerPushClient> pushClient, BrokerSecrets secrets, RouteLeads router,
     IOptions<BrokersOptions> options, TimeProvider clock, ILogger<DispatchDeliveries> log)
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -193,9 +195,36 @@ public sealed class DispatchDeliveries(
             await db.Brokers.Where(b => b.Id == d.BrokerId && b.ConsecutiveFailures != 0).ExecuteUpdateAsync(s => s.SetProperty(b => b.ConsecutiveFailures, 0), ct);
         await tx.CommitAsync(ct);
 
-        if (status == DeliveryStatus.Dead)
+        if (status == DeliveryStatus.Dead && recorded == 1)
+        {
             log.LogWarning("Delivery {DeliveryId} of lead {LeadId} to broker {BrokerId} is dead after {Attempt} attempts: {Error}", d.Id, d.LeadId, d.BrokerId, attempt, error);
+            if (broker.FailoverOnDead && d.Trigger == DeliveryTrigger.Routing) await FailoverAsync(d, broker.Name, ct);
+        }
         return new PushAttemptDto(d.Id, d.WebhookId, attempt, status, answer.HttpStatus, answer.Excerpt, answer.DurationMs, answer.Error, next);
+    }
+
+    async Task FailoverAsync(Delivery d, string brokerName, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var reason = $"delivery to {brokerName} failed";
+            var released = await db.Leads.Where(l => l.Id == d.LeadId && l.BrokerId == d.BrokerId && l.Status == LeadStatus.Pending)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(l => l.BrokerId, (long?)null)
+                    .SetProperty(l => l.Status, LeadStatus.New)
+                    .SetProperty(l => l.AssignedAt, (DateTimeOffset?)null)
+                    .SetProperty(l => l.StatusChangedAt, now)
+                    .SetProperty(l => l.UnroutedReason, reason), ct);
+            if (released == 0) return; // the broker already worked the lead, or it moved on: leave it
+            await db.BrokerAssignments.Where(a => a.LeadId == d.LeadId && a.BrokerId == d.BrokerId).ExecuteDeleteAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        var run = await router.RouteLeadIdsAsync([d.LeadId], RoutingTrigger.Failover, ct, new HashSet<long> { d.BrokerId });
+        log.LogInformation("Lead {LeadId} failed over from broker {BrokerId}: {Outcome}", d.LeadId, d.BrokerId,
+            run.Outcomes.SingleOrDefault() is { BrokerId: { } to } ? $"routed to broker {to}" : "no other broker can take it now");
     }
 
     async Task<PushAttemptDto?> LastAttemptAsync(long deliveryId, CancellationToken ct)
