@@ -95,6 +95,8 @@ public abstract class BrokerDeliveryTests<TApp>(TApp app) : AppTests<TApp>(app) 
         Assert.All(pushes, p => Assert.True(SignatureVerifies(config.NewSigningSecret!, p)));
         Assert.All(pushes, p => Assert.Equal(("key-0123456789abcd", "value", "POST"), (p.Header("X-API-Key"), p.Header("X-Custom-Header"), p.Method)));
         Assert.Equal(leadId, JsonDocument.Parse(pushes[0].Body).RootElement.GetProperty("id").GetInt64());
+        var stats = await admin.GetFromJsonAsync<BrokerStatsDto>($"/api/crm/brokers/{broker.Id}/stats", Json, Ct);
+        Assert.Equal((1L, 1.0, false), (stats!.Deliveries, stats.PushSuccessRate, stats.Paused));
         Assert.Equal("NZ", JsonDocument.Parse(pushes[0].Body).RootElement.GetProperty("country").GetString());
     }
 
