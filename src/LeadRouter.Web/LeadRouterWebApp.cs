@@ -33,6 +33,7 @@ public static class LeadRouterWebApp
         // Background work.
         builder.AddAgentsBackground();
         builder.AddReplenishmentBackground();
+        builder.AddBrokersBackground();
 
         var app = builder.Build();
         app.MapPlatform();

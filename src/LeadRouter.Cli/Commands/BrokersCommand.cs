@@ -18,6 +18,7 @@ static class BrokersCommand
         cmd.Subcommands.Add(Set());
         cmd.Subcommands.Add(Delete());
         cmd.Subcommands.Add(Stats());
+        cmd.Subcommands.Add(SetApi());
         return cmd;
     }
 
@@ -145,6 +146,44 @@ static class BrokersCommand
                         b.Total.ToString("N0", CultureInfo.InvariantCulture), b.Share.ToString("P1", CultureInfo.InvariantCulture),
                         b.TargetShare.ToString("P1", CultureInfo.InvariantCulture));
                 c.Write(t);
+            });
+        }));
+        return cmd;
+    }
+
+    static Command SetApi()
+    {
+        Argument<string> broker = new("broker") { Description = "Broker id or name" };
+        Option<string> endpoint = new("--endpoint") { Description = "Delivery endpoint: absolute http(s) URL", Required = true };
+        Option<string?> apiKey = new("--api-key") { Description = "The endpoint's API key (kept encrypted; \"\" removes it)" };
+        Option<string> method = new("--method") { Description = "POST or PUT", DefaultValueFactory = _ => "POST" };
+        Option<string[]> header = new("--header") { Description = "Extra request header \"Name: value\" (repeatable)" };
+        Option<string?> apiKeyHeader = new("--api-key-header") { Description = "Header carrying the API key (default X-API-Key)" };
+        Option<bool> rotate = new("--rotate-secret") { Description = "Make a new signing secret (shown once)" };
+        Option<bool?> failover = new("--failover") { Description = "true: when a delivery dies, route the lead to the next eligible broker" };
+        var cmd = new Command("set-api", "Set a broker's delivery endpoint, API key and headers (seed 003's API configuration)")
+            { broker, endpoint, apiKey, method, header, apiKeyHeader, rotate, failover };
+        cmd.SetAction((p, ct) => CliRun.Run(p, ct, async (s, _) =>
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var h in p.GetValue(header) ?? [])
+            {
+                var colon = h.IndexOf(':', StringComparison.Ordinal);
+                if (colon <= 0) throw new InputException("header", $"'{h}' is not \"Name: value\".");
+                headers[h[..colon].Trim()] = h[(colon + 1)..].Trim();
+            }
+
+            long id;
+            await using (var db = await s.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LeadRouterDb>>().CreateDbContextAsync(ct))
+                id = (await BrokerDirectory.FindAsync(db, p.GetValue(broker)!, ct)).Id;
+            var config = await s.GetRequiredService<BrokerApiConfig>().SetAsync(new BrokerApiConfigRequest(
+                id, p.GetValue(endpoint), p.GetValue(apiKey), p.GetValue(method), headers, p.GetValue(apiKeyHeader), p.GetValue(rotate), p.GetValue(failover)), ct)
+                ?? throw new InputException("broker", $"No broker '{p.GetValue(broker)}'.");
+            return CliResult.Ok(config, c =>
+            {
+                c.MarkupLineInterpolated($"Broker {config.BrokerId} pushes to [bold]{config.Endpoint}[/] ({config.Method}); API key {config.ApiKey ?? "none"}.");
+                if (config.NewSigningSecret is { } secret)
+                    c.MarkupLineInterpolated($"Signing secret (shown once, give it to the receiver): [bold]{secret}[/]");
             });
         }));
         return cmd;

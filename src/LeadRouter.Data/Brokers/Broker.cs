@@ -47,6 +47,14 @@ public sealed class Broker
     public string? ApiKeyProtected { get; set; }
     /// <summary>The Standard Webhooks signing secret, encrypted with Data Protection; never returned.</summary>
     public string? SigningSecretProtected { get; set; }
+    /// <summary>The request header that carries the API key (default <c>X-API-Key</c>).</summary>
+    public string? ApiKeyHeader { get; set; }
+    /// <summary>Failed push attempts in a row (any delivery); a success resets it. Reaching the limit pauses the broker.</summary>
+    public int ConsecutiveFailures { get; set; }
+    /// <summary>When a routed lead's delivery dies, give the lead to the next eligible broker (this one excluded).</summary>
+    public bool FailoverOnDead { get; set; }
+    /// <summary>When the broker was paused after too many failed pushes (it is then inactive), or null.</summary>
+    public DateTimeOffset? PausedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? UpdatedAt { get; set; }
     /// <summary>When the broker was deleted (it then takes no leads and is not listed), or null.</summary>
@@ -71,7 +79,7 @@ public sealed class SourceRouting
 }
 
 /// <summary>What set off a routing run.</summary>
-public enum RoutingTrigger { Import, Manual, Api, Background }
+public enum RoutingTrigger { Import, Manual, Api, Background, Failover }
 
 /// <summary>
 /// The audit row of one lead routed to one broker (seed 003: "every decision is recorded"): priority level, rotation

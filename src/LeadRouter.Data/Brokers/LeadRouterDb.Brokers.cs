@@ -15,4 +15,8 @@ public sealed partial class LeadRouterDb
     public DbSet<BrokerRotation> BrokerRotations => Set<BrokerRotation>();
     /// <summary>The one row that serializes routing transactions.</summary>
     public DbSet<BrokerRoutingLock> BrokerRoutingLocks => Set<BrokerRoutingLock>();
+    /// <summary>The delivery outbox: one row per push of a lead to a broker.</summary>
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
+    /// <summary>Every push attempt.</summary>
+    public DbSet<PushLog> PushLogs => Set<PushLog>();
 }

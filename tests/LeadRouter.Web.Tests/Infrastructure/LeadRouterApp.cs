@@ -29,6 +29,9 @@ public abstract class LeadRouterApp : WebApplicationFactory<Program>, IAsyncLife
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Agents:BackgroundEnabled", "false");
+        // Tests run the delivery dispatcher themselves; their receivers listen on loopback.
+        builder.UseSetting("Brokers:DispatcherEnabled", "false");
+        builder.UseSetting("Brokers:AllowedHosts:0", "127.0.0.1");
         builder.ConfigureTestServices(s =>
         {
             s.AddSingleton(Target);

@@ -13,6 +13,16 @@ public sealed record AssignLeadRequest(long LeadId, string? Method = "auto");
 /// <summary>Answer of <c>POST /api/crm/assign-lead</c>: routed to a broker, or unrouted with the reason.</summary>
 public sealed record AssignLeadResponse(long LeadId, bool Routed, long? BrokerId, string? Broker, string? Reason, DateTimeOffset? RetryAt);
 
+/// <summary>Body of <c>POST /api/crm/brokers/push-lead</c> (seed 003).</summary>
+public sealed record PushLeadRequest(long LeadId, long BrokerId);
+
+/// <summary>One logged push attempt.</summary>
+public sealed record PushLogDto(int Attempt, DeliveryStatus Status, int? HttpStatus, string? ResponseExcerpt, int DurationMs, string? Error, DateTimeOffset At);
+
+/// <summary>A delivery with its attempts.</summary>
+public sealed record DeliveryDto(long Id, string WebhookId, long LeadId, long BrokerId, DeliveryTrigger Trigger, DeliveryStatus Status,
+    int Attempts, DateTimeOffset? NextAttemptAt, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, IReadOnlyList<PushLogDto> Log);
+
 /// <summary>Routes of the brokers area under <c>/api/crm</c> (seed 003's paths), admins only.</summary>
 public static class BrokersEndpoints
 {
@@ -26,7 +36,40 @@ public static class BrokersEndpoints
         crm.MapDelete("/brokers/{id:long}", DeleteBroker);
         crm.MapGet("/brokers/{id:long}/stats", GetStats);
         crm.MapPost("/assign-lead", AssignLead);
+        crm.MapPost("/brokers/upload-api", UploadApi);
+        crm.MapGet("/brokers/{id:long}/api-config", GetApiConfig);
+        crm.MapPost("/brokers/push-lead", PushLead).RequireRateLimiting(Platform.RateLimits.Push);
+        crm.MapPost("/brokers/{id:long}/test-push", TestPush).RequireRateLimiting(Platform.RateLimits.Push);
+        crm.MapGet("/brokers/{id:long}/deliveries", ListDeliveries);
         return app;
+    }
+
+    /// <summary>Stores a broker's delivery configuration (seed 003's upload); 400 naming each bad field, 404 for no such broker.</summary>
+    static async Task<Results<Ok<BrokerApiConfigDto>, NotFound>> UploadApi(BrokerApiConfigRequest body, BrokerApiConfig config, CancellationToken ct) =>
+        await config.SetAsync(body, ct) is { } dto ? TypedResults.Ok(dto) : TypedResults.NotFound();
+
+    static async Task<Results<Ok<BrokerApiConfigDto>, NotFound>> GetApiConfig(long id, BrokerApiConfig config, CancellationToken ct) =>
+        await config.GetAsync(id, ct) is { } dto ? TypedResults.Ok(dto) : TypedResults.NotFound();
+
+    /// <summary>Pushes a lead to a broker now (a new delivery; a transient failure is retried by the dispatcher).</summary>
+    static async Task<Results<Ok<PushAttemptDto>, NotFound>> PushLead(PushLeadRequest body, DispatchDeliveries dispatcher, CancellationToken ct) =>
+        await dispatcher.PushNowAsync(body.LeadId, body.BrokerId, ct) is { } dto ? TypedResults.Ok(dto) : TypedResults.NotFound();
+
+    /// <summary>Sends a sample lead to the broker's endpoint once; not routed, not counted against caps.</summary>
+    static async Task<Results<Ok<PushAttemptDto>, NotFound>> TestPush(long id, DispatchDeliveries dispatcher, CancellationToken ct) =>
+        await dispatcher.TestPushAsync(id, ct) is { } dto ? TypedResults.Ok(dto) : TypedResults.NotFound();
+
+    /// <summary>The broker's latest deliveries (100), newest first, with their attempts.</summary>
+    static async Task<Ok<List<DeliveryDto>>> ListDeliveries(long id, IDbContextFactory<LeadRouterDb> dbs, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.BrokerId == id).OrderByDescending(d => d.Id).Take(100).ToListAsync(ct);
+        var ids = deliveries.Select(d => d.Id).ToList();
+        var logs = (await db.PushLogs.AsNoTracking().Where(l => l.DeliveryId != null && ids.Contains(l.DeliveryId.Value)).ToListAsync(ct))
+            .ToLookup(l => l.DeliveryId!.Value);
+        return TypedResults.Ok(deliveries.Select(d => new DeliveryDto(d.Id, d.WebhookId, d.LeadId, d.BrokerId, d.Trigger, d.Status, d.Attempts,
+            d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null, d.CreatedAt, d.CompletedAt,
+            logs[d.Id].OrderBy(l => l.Attempt).Select(l => new PushLogDto(l.Attempt, l.Status, l.HttpStatus, l.ResponseExcerpt, l.DurationMs, l.Error, l.At)).ToList())).ToList());
     }
 
     static async Task<Created<BrokerDto>> AddBroker(NewBroker body, BrokerDirectory brokers, CancellationToken ct)

@@ -34,7 +34,8 @@ public sealed record RoutingRun(int Routed, int Unrouted, IReadOnlyDictionary<st
 /// broker's leads in its current hour / day / month windows from the assignment log (<see cref="CapWindows.At(string, DateTimeOffset)"/>
 /// in the broker's time zone), loads the rotation states, decides with <see cref="BrokerRouting.RouteBatch"/> and
 /// applies: a conditional lead update (<c>BrokerId IS NULL AND AgentId IS NULL</c>), one log row per routed lead
-/// (unique per lead), the new rotation states. Waiting leads are those of the selection with no owner and status
+/// (unique per lead), the new rotation states, and one delivery (outbox) row per lead of a broker with auto-push and an
+/// endpoint, committed with the assignment. Waiting leads are those of the selection with no owner and status
 /// <see cref="LeadStatus.New"/>, oldest (lowest id) first; unrouted leads keep the reason and are retried by the next run.
 /// </summary>
 public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, ILogger<RouteLeads> log)
@@ -63,20 +64,25 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
                 db.SourceRoutings.Any(r => r.SourceId == l.SourceId && r.RouteTo == RouteTarget.Brokers)), trigger, ct)
             : WithRetriesAsync(db => Waiting(db).Where(l => l.SourceId != null && sourceIds.Contains(l.SourceId.Value)), trigger, ct);
 
-    /// <summary>Routes the given leads that are still waiting (others are left alone), oldest first.</summary>
-    public Task<RoutingRun> RouteLeadIdsAsync(IReadOnlyCollection<long> leadIds, RoutingTrigger trigger, CancellationToken ct) =>
-        WithRetriesAsync(db => Waiting(db).Where(l => leadIds.Contains(l.Id)), trigger, ct);
+    /// <summary>
+    /// Routes the given leads that are still waiting (others are left alone), oldest first. Brokers in
+    /// <paramref name="excluded"/> sit out this run as if inactive (their rotation state is kept): failover uses it.
+    /// </summary>
+    public Task<RoutingRun> RouteLeadIdsAsync(IReadOnlyCollection<long> leadIds, RoutingTrigger trigger, CancellationToken ct,
+        IReadOnlySet<long>? excluded = null) =>
+        WithRetriesAsync(db => Waiting(db).Where(l => leadIds.Contains(l.Id)), trigger, ct, excluded);
 
     static IQueryable<Lead> Waiting(LeadRouterDb db) =>
         db.Leads.Where(l => l.BrokerId == null && l.AgentId == null && l.Status == LeadStatus.New);
 
-    async Task<RoutingRun> WithRetriesAsync(Func<LeadRouterDb, IQueryable<Lead>> select, RoutingTrigger trigger, CancellationToken ct)
+    async Task<RoutingRun> WithRetriesAsync(Func<LeadRouterDb, IQueryable<Lead>> select, RoutingTrigger trigger, CancellationToken ct,
+        IReadOnlySet<long>? excluded = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TryRouteAsync(select, trigger, ct);
+                return await TryRouteAsync(select, trigger, excluded, ct);
             }
             catch (Exception e) when (attempt < 5 && e is DbUpdateException or ConcurrentRoutingException)
             {
@@ -86,7 +92,7 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
         }
     }
 
-    async Task<RoutingRun> TryRouteAsync(Func<LeadRouterDb, IQueryable<Lead>> select, RoutingTrigger trigger, CancellationToken ct)
+    async Task<RoutingRun> TryRouteAsync(Func<LeadRouterDb, IQueryable<Lead>> select, RoutingTrigger trigger, IReadOnlySet<long>? excluded, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -99,7 +105,7 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
 
         var now = clock.GetUtcNow();
         var brokers = await db.Brokers.AsNoTracking().Where(b => b.DeletedAt == null).OrderBy(b => b.Id).ToListAsync(ct);
-        var states = brokers.Select(BrokerRules.ToState).ToList();
+        var states = brokers.Select(BrokerRules.ToState).Select(s => excluded?.Contains(s.BrokerId) == true ? s with { Active = false } : s).ToList();
         var counts = await CapCountsAsync(db, brokers, now, ct);
         var groups = (await db.BrokerRotations.AsNoTracking().ToListAsync(ct))
             .GroupBy(r => new RoutingGroupKey(r.Priority, r.Country))
@@ -147,6 +153,10 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             LeadId = r.LeadId, BrokerId = r.BrokerId, SourceId = sourceOf[r.LeadId], Priority = r.Priority,
             Country = r.GroupKey.Country, Trigger = trigger, RoutedAt = now, Decision = DecisionText(r),
         }));
+        // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.
+        var pushTo = brokers.Where(b => b.AutoPush && b.EndpointUrl is not null).Select(b => b.Id).ToHashSet();
+        db.Deliveries.AddRange(routed.Where(r => pushTo.Contains(r.BrokerId))
+            .Select(r => DispatchDeliveries.NewDelivery(r.LeadId, r.BrokerId, DeliveryTrigger.Routing, now)));
         foreach (var key in batch.ChangedGroups)
         {
             var (priority, country) = (key.Priority, key.Country);

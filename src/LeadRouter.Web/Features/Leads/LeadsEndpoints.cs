@@ -22,6 +22,7 @@ public static class LeadsEndpoints
         var leads = app.MapGroup("/api/v1/leads").WithTags("Leads").RequireAuthorization(Roles.StaffPolicy);
         leads.MapGet("/", ListLeads);
         leads.MapPatch("/{id:long}/status", SetStatus);
+        IntakeLeads.MapLeadIntake(app);
         return app;
     }
 

@@ -12,6 +12,8 @@ public static class LeadsModule
         builder.Services.AddSingleton<ImportLeads>();
         builder.Services.AddSingleton<LeadQueries>();
         builder.Services.AddSingleton<ChangeLeadStatus>();
+        builder.Services.AddSingleton<IntakeLeads>();
+        builder.Services.AddSingleton<IdempotentIntake>();
         return builder;
     }
 }
