@@ -3,6 +3,7 @@ using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
+using LeadRouter.Web.Features.Notifications;
 using LeadRouter.Web.Features.Platform;
 using LeadRouter.Web.Features.Replenishment;
 
@@ -25,6 +26,7 @@ public static class LeadRouterWebApp
         // Background work.
         builder.AddAgentsBackground();
         builder.AddReplenishmentBackground();
+        builder.AddNotificationsBackground();
 
         var app = builder.Build();
         app.MapPlatform();

@@ -29,6 +29,7 @@ public abstract class LeadRouterApp : WebApplicationFactory<Program>, IAsyncLife
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Agents:BackgroundEnabled", "false");
+        builder.UseSetting("Email:AdminAddress", "admin@leadrouter.test");
         builder.ConfigureTestServices(s =>
         {
             s.AddSingleton(Target);

@@ -5,6 +5,7 @@ using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
+using LeadRouter.Web.Features.Notifications;
 using LeadRouter.Web.Features.Replenishment;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,7 @@ public static class PlatformModule
         builder.AddLeads();
         builder.AddAgents();
         builder.AddMembers();
+        builder.AddNotifications();
         builder.AddReplenishment();
         builder.AddBrokers();
         return builder;
