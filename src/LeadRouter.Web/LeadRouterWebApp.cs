@@ -27,6 +27,7 @@ public static class LeadRouterWebApp
         builder.AddAgentsBackground();
         builder.AddReplenishmentBackground();
         builder.AddNotificationsBackground();
+        builder.AddMembersScheduler();
 
         var app = builder.Build();
         app.MapPlatform();

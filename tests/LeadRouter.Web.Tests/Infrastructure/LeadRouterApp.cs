@@ -30,6 +30,7 @@ public abstract class LeadRouterApp : WebApplicationFactory<Program>, IAsyncLife
     {
         builder.UseSetting("Agents:BackgroundEnabled", "false");
         builder.UseSetting("Email:AdminAddress", "admin@leadrouter.test");
+        builder.UseSetting("Members:SchedulerEnabled", "false");
         builder.ConfigureTestServices(s =>
         {
             s.AddSingleton(Target);
