@@ -43,6 +43,7 @@ public static class MembersModule
     {
         builder.Services.AddOptions<MembersOptions>().BindConfiguration(MembersOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<MemberDirectory>();
+        builder.Services.AddSingleton<ImportMembers>();
         builder.Services.AddSingleton<RunDistribution>();
         builder.Services.AddSingleton<MemberFiles>();
         builder.Services.AddSingleton<DistributionQueries>();
