@@ -33,6 +33,7 @@ static class CliApp
         root.Subcommands.Add(RouteCommand.Create());
         root.Subcommands.Add(OverviewCommand.Create());
         root.Subcommands.Add(SchedulesCommand.Create());
+        root.Subcommands.Add(OutboxCommand.Create());
         return root;
     }
 }

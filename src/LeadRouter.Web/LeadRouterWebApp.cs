@@ -4,6 +4,7 @@ using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Dashboard;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
+using LeadRouter.Web.Features.Notifications;
 using LeadRouter.Web.Features.Platform;
 using LeadRouter.Web.Features.Replenishment;
 
@@ -34,6 +35,8 @@ public static class LeadRouterWebApp
         builder.AddAgentsBackground();
         builder.AddReplenishmentBackground();
         builder.AddBrokersBackground();
+        builder.AddNotificationsBackground();
+        builder.AddMembersScheduler();
 
         var app = builder.Build();
         app.MapPlatform();

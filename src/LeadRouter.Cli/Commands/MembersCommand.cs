@@ -14,6 +14,7 @@ static class MembersCommand
         cmd.Subcommands.Add(Add());
         cmd.Subcommands.Add(List());
         cmd.Subcommands.Add(Set());
+        cmd.Subcommands.Add(Import());
         return cmd;
     }
 
@@ -70,6 +71,31 @@ static class MembersCommand
                 new MemberChanges(p.GetValue(email), p.GetValue(tier), p.GetValue(suspended), p.GetValue(optOut)), ct);
             return CliResult.Ok(new { id = m.Id, username = m.Username, tier = m.Tier, member = m },
                 c => c.MarkupLineInterpolated($"Member [bold]{m.Username}[/] saved: {m.Tier}, {(m.Suspended ? "suspended" : "active")}."));
+        }));
+        return cmd;
+    }
+
+    static Command Import()
+    {
+        Argument<FileInfo> file = new("file") { Description = "CSV with columns username,email,tier and optional suspended" };
+        Option<bool> skipInvalid = new("--skip-invalid") { Description = "Store the valid rows and report the rest (default: reject the whole file)" };
+        var cmd = new Command("import", "Add or update members in bulk from a CSV (matched by user name)") { file, skipInvalid };
+        cmd.SetAction((p, ct) => CliRun.Run(p, ct, async (s, _) =>
+        {
+            var info = p.GetValue(file)!;
+            if (!info.Exists) throw new LeadRouter.Data.Leads.Intake.ImportInputException($"File not found: {info.FullName}");
+            using var text = new StreamReader(info.FullName);
+            var r = await s.GetRequiredService<ImportMembers>().RunAsync(text, p.GetValue(skipInvalid), ct);
+            var json = new
+            {
+                added = r.Added, updated = r.Updated, rejected = r.Rejected, stored = r.Stored,
+                errors = r.Errors.Select(e => new { row = e.Row, column = e.Column, message = e.Message }),
+            };
+            return new CliResult(r.Stored ? 0 : 2, json, c =>
+            {
+                c.MarkupLineInterpolated($"{(r.Stored ? "Stored" : "[red]Rejected, nothing stored[/]")}: {r.Added} added, {r.Updated} updated, {r.Rejected} rows rejected.");
+                foreach (var e in r.Errors) c.MarkupLineInterpolated($"  row {e.Row}, {e.Column}: {e.Message}");
+            });
         }));
         return cmd;
     }

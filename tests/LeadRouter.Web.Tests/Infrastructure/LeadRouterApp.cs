@@ -32,6 +32,8 @@ public abstract class LeadRouterApp : WebApplicationFactory<Program>, IAsyncLife
         // Tests run the delivery dispatcher themselves; their receivers listen on loopback.
         builder.UseSetting("Brokers:DispatcherEnabled", "false");
         builder.UseSetting("Brokers:AllowedHosts:0", "127.0.0.1");
+        builder.UseSetting("Email:AdminAddress", "admin@leadrouter.test");
+        builder.UseSetting("Members:SchedulerEnabled", "false");
         builder.ConfigureTestServices(s =>
         {
             s.AddSingleton(Target);

@@ -3,6 +3,7 @@ using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Replenishment;
+using LeadRouter.Web.Features.Notifications;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.EntityFrameworkCore;
@@ -34,6 +35,8 @@ public sealed class SecondNode : IDisposable
         s.AddSingleton<LeadAssigner>();
         s.AddSingleton<RouteLeads>();
         s.AddOptions<MembersOptions>();
+        s.AddOptions<EmailOptions>();
+        s.AddSingleton<OutboxSignal>();
         s.AddSingleton<RunDistribution>();
         s.AddSingleton<DistributionOverview>();
         s.AddSingleton<ScheduledDistribution>();

@@ -1,5 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using LeadRouter.Data;
 using LeadRouter.Domain.Members;
+using Npgsql;
+using Quartz;
 
 namespace LeadRouter.Web.Features.Members;
 
@@ -23,6 +26,13 @@ public sealed class MembersOptions
     /// <summary>Seconds before the first retry of a failed occurrence; each further retry waits twice as long.</summary>
     [Range(0, 86_400)]
     public int ScheduleRetryDelaySeconds { get; set; } = 60;
+
+    /// <summary>Whether the web host runs schedules with Quartz (on PostgreSQL: persistent, clustered job store).</summary>
+    public bool SchedulerEnabled { get; set; } = true;
+
+    /// <summary>Seconds between re-plans of the schedule triggers (picks up changes made by the CLI or other nodes).</summary>
+    [Range(1, 86_400)]
+    public int SchedulerSyncSeconds { get; set; } = 60;
 }
 
 /// <summary>Wiring of the members area: members and tiers, distribution runs, member files.</summary>
@@ -33,12 +43,50 @@ public static class MembersModule
     {
         builder.Services.AddOptions<MembersOptions>().BindConfiguration(MembersOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<MemberDirectory>();
+        builder.Services.AddSingleton<ImportMembers>();
         builder.Services.AddSingleton<RunDistribution>();
         builder.Services.AddSingleton<MemberFiles>();
         builder.Services.AddSingleton<DistributionQueries>();
         builder.Services.AddSingleton<DistributionOverview>();
         builder.Services.AddSingleton<ScheduleDirectory>();
         builder.Services.AddSingleton<ScheduledDistribution>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Quartz for schedules (web host only, unless <c>Members:SchedulerEnabled</c> is false). PostgreSQL: persistent job
+    /// store, clustered, schema created by Quartz if missing, so each trigger fires on one node. SQLite (one node):
+    /// in-memory store. Quartz runs on the host's <see cref="TimeProvider"/> (tests move it with a fake clock).
+    /// </summary>
+    public static IHostApplicationBuilder AddMembersScheduler(this IHostApplicationBuilder builder)
+    {
+        if (!builder.Configuration.GetValue($"{MembersOptions.Section}:{nameof(MembersOptions.SchedulerEnabled)}", true)) return builder;
+        var provider = DataRegistration.ResolveTarget(builder.Configuration).Provider;
+        builder.Services.AddSingleton<ScheduleTriggers>();
+        builder.Services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(o =>
+            {
+                o.InstanceName = "LeadRouter";
+                o.GenerateInstanceId = true;
+            });
+            if (provider == DatabaseProvider.Postgres)
+            {
+                q.UsePersistentStore(s =>
+                {
+                    s.UsePostgres(ds => ds.DataSourceFactory = sp => NpgsqlDataSource.Create(sp.GetRequiredService<DatabaseTarget>().ConnectionString));
+                    s.UseClustering();
+                    s.UseSystemTextJsonSerializer();
+                    s.ProvisionSchema();
+                });
+            }
+            else
+            {
+                q.UseInMemoryStore();
+            }
+        });
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        builder.Services.AddHostedService<ScheduleTriggerService>();
         return builder;
     }
 }

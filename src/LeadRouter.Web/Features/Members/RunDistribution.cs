@@ -4,6 +4,7 @@ using LeadRouter.Data;
 using LeadRouter.Data.Leads;
 using LeadRouter.Data.Members;
 using LeadRouter.Domain.Members;
+using LeadRouter.Web.Features.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -45,10 +46,11 @@ public abstract record DistributionOutcome
 /// on PostgreSQL, the write lock on SQLite, so runs never interleave and the per-lead counts read are final), the state
 /// is loaded, <see cref="MemberAllocation.Plan(IReadOnlyList{MemberDemand}, IReadOnlyList{LeadSupply}, IEnumerable{ValueTuple{long, long}}, int)"/>
 /// decides, and the shares (bulk multi-row inserts, unique per member and lead), member files, exhausted imports and
-/// the completed run are written. Any failure rolls all of it back and stores the run as failed with the error.
+/// the completed run are written, with its e-mails in the outbox (DESIGN rule 5). Any failure rolls all of it back and
+/// stores the run as failed with the error (and an admin e-mail saying so).
 /// </summary>
 public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, IOptions<MembersOptions> options,
-    ILogger<RunDistribution> log)
+    IOptions<EmailOptions> email, OutboxSignal outbox, ILogger<RunDistribution> log)
 {
     const int InsertBatch = 2_000;
 
@@ -174,6 +176,14 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
                     .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null)
                     .SetProperty(r => r.CompletedAt, now), CancellationToken.None);
             var run = await db.DistributionRuns.AsNoTracking().SingleAsync(r => r.Id == runId, CancellationToken.None);
+            if (run.Status == DistributionRunStatus.Failed && run.LeaseToken == token
+                && RunEmails.ForFailedRun(run, token, email.Value, now) is { } failedMail)
+            {
+                db.OutboxMessages.Add(failedMail);
+                await db.SaveChangesAsync(CancellationToken.None);
+                outbox.Notify();
+            }
+
             return new DistributionOutcome.Ran(new DistributionReport(runId, run.ImportId, run.Kind, run.Status, 0, 0, 0, [], null,
                 run.Error ?? message, []));
         }
@@ -194,7 +204,8 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
 
         // Members: eligible tiers, not suspended (seed 002).
         var members = await db.Members.Where(m => !m.Suspended && m.Tier!.Eligible && m.Tier.LeadsPerRun > 0)
-            .OrderBy(m => m.Id).Select(m => new { m.Id, m.Username, Tier = m.Tier!.Name, m.Tier.LeadsPerRun }).ToListAsync(ct);
+            .OrderBy(m => m.Id).Select(m => new { m.Id, m.Username, m.Email, m.EmailOptOut, Tier = m.Tier!.Name, m.Tier.LeadsPerRun })
+            .ToListAsync(ct);
 
         // Imports in scope, oldest first (seed 004: FIFO).
         var imports = manualImports is not null
@@ -268,9 +279,15 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         run.LeaseUntil = null;
         run.CompletedAt = now;
         db.Entry(run).State = EntityState.Modified;
+
+        // E-mails (seed 002), committed with the run (DESIGN rule 5).
+        var memberOf = members.ToDictionary(m => m.Id);
+        db.OutboxMessages.AddRange(RunEmails.ForCompletedRun(run, files.Select(f => new MemberFileNotice(f.MemberId,
+            memberOf[f.MemberId].Username, memberOf[f.MemberId].Email, memberOf[f.MemberId].EmailOptOut, f.Id, f.Name, f.LeadCount)), email.Value, now));
         await db.SaveChangesAsync(ct);
         if (beforeCommit is not null) await beforeCommit(db, run, ct);
         await tx.CommitAsync(ct);
+        outbox.Notify();
 
         // Why a member got fewer than its tier allows: unseen leads with room before the run.
         var seenWithRoom = prior.Where(p => sharesSoFar.GetValueOrDefault(p.LeadId) < max)

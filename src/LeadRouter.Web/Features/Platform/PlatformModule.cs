@@ -5,6 +5,7 @@ using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Leads;
 using LeadRouter.Web.Features.Members;
+using LeadRouter.Web.Features.Notifications;
 using LeadRouter.Web.Features.Replenishment;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
@@ -34,6 +35,7 @@ public static class PlatformModule
         builder.AddLeads();
         builder.AddAgents();
         builder.AddMembers();
+        builder.AddNotifications();
         builder.AddReplenishment();
         builder.AddBrokers();
         return builder;
