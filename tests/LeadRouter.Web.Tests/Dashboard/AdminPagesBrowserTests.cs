@@ -1,0 +1,94 @@
+using LeadRouter.Web.Features.Accounts;
+using LeadRouter.Web.Features.Brokers;
+using LeadRouter.Web.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OpenQA.Selenium;
+
+namespace LeadRouter.Web.Tests.Dashboard;
+
+/// <summary>The admin pages for brokers, members, distributions, schedules, replenishment, history and users, in headless Chromium.</summary>
+public abstract class AdminPagesBrowserTests<TApp> : AppTests<TApp> where TApp : LeadRouterApp, IBrowserApp
+{
+    const string Password = "Browser-Test-1";
+
+    protected AdminPagesBrowserTests(TApp app) : base(app)
+    {
+        if (Chromium.SkipReason is { } reason) Assert.Skip(reason);
+    }
+
+    async Task<(Chromium Browser, string Email)> SignedInAdminAsync(string landing)
+    {
+        var email = $"{Unique("admin")}@example.com";
+        await using (var scope = App.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<UserAccounts>().AddAsync(email, Password, Roles.Admin, Ct);
+        var browser = new Chromium(App.BaseUrl);
+        browser.Open(landing);
+        browser.SignIn(email, Password, landing);
+        browser.WaitInteractive();
+        return (browser, email);
+    }
+
+    /// <summary>Replaces the text of an input (select all, type), so Blazor sees one change.</summary>
+    static void Type(IWebElement input, string text)
+    {
+        input.SendKeys(Keys.Control + "a");
+        input.SendKeys(Keys.Delete);
+        input.SendKeys(text);
+    }
+
+    /// <summary>The error text MudBlazor shows under the input with <paramref name="inputId"/>, or "".</summary>
+    static string FieldError(Chromium browser, string inputId) => string.Join(" ", browser.Driver.FindElements(By.XPath(
+        $"//input[@id='{inputId}']/ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' mud-input-control ')][1]//*[contains(@class,'mud-input-error')]")).Select(e => e.Text));
+
+    [Fact]
+    public async Task An_admin_edits_a_broker_sees_validation_errors_for_bad_values_then_saves_valid_ones()
+    {
+        var name = Unique("Broker");
+        var broker = await App.Get<BrokerDirectory>().AddAsync(new NewBroker(name, 5, 40, ["AE"], DayCap: 100), Ct);
+        var (browser, _) = await SignedInAdminAsync("/admin/brokers");
+        using var _b = browser;
+
+        browser.Find($"[data-edit='{name}']").Click();
+        Type(browser.Find("#broker-priority"), "11");
+        Type(browser.Find("#broker-weight"), "150");
+        Type(browser.Find("#broker-countries"), "AE, XX1");
+        browser.Find("#broker-save").Click();
+
+        browser.Until(() => FieldError(browser, "broker-priority").Contains("Priority must be 0–10", StringComparison.Ordinal), "the priority error");
+        Assert.Contains("Weight must be 0–100", FieldError(browser, "broker-weight"), StringComparison.Ordinal);
+        Assert.Contains("'XX1' is not an ISO 3166-1 alpha-2 country code", FieldError(browser, "broker-countries"), StringComparison.Ordinal);
+        Assert.Equal("", FieldError(browser, "broker-day-cap"));
+        browser.Screenshot("admin-brokers-errors");
+        Assert.Equal((5, 40), await StoredAsync(broker.Id));
+
+        Type(browser.Find("#broker-priority"), "7");
+        Type(browser.Find("#broker-weight"), "60");
+        Type(browser.Find("#broker-countries"), "ae, sa");
+        Type(browser.Find("#broker-hour-cap"), "20");
+        browser.Find("#broker-save").Click();
+
+        browser.Until(() => browser.Find("#broker-message").Text.Contains($"Broker {name} saved", StringComparison.Ordinal), "the saved message");
+        Assert.Equal("7", browser.Find($"[data-priority='{name}']").Text);
+        Assert.Equal("60", browser.Find($"[data-weight='{name}']").Text);
+        Assert.Equal("AE, SA", browser.Find($"[data-countries='{name}']").Text);
+        Assert.Equal("0 / 100", browser.Find($"[data-today='{name}']").Text);
+        browser.Screenshot("admin-brokers");
+        var saved = await App.Get<BrokerDirectory>().GetAsync(broker.Id, Ct);
+        Assert.Equal((7, 60, 20, 100), (saved!.Priority, saved.Weight, saved.HourCap, saved.DayCap));
+        Assert.Equal(["AE", "SA"], saved.Countries);
+        browser.Resize(390, 844);
+        browser.Open("/admin/brokers");
+        browser.Find($"[data-edit='{name}']");
+        browser.Screenshot("admin-brokers-phone");
+    }
+
+    async Task<(int, int)> StoredAsync(long id) =>
+        await App.Get<BrokerDirectory>().GetAsync(id, Ct) is { } b ? (b.Priority, b.Weight) : default;
+}
+
+[Trait("Browser", "Chromium")]
+public sealed class AdminPagesBrowserTests_Sqlite(BrowserSqliteApp app) : AdminPagesBrowserTests<BrowserSqliteApp>(app);
+
+[Trait("Browser", "Chromium")]
+[Trait("Database", "Postgres")]
+public sealed class AdminPagesBrowserTests_Postgres(BrowserPostgresApp app) : AdminPagesBrowserTests<BrowserPostgresApp>(app);
