@@ -1,5 +1,7 @@
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Brokers;
+using LeadRouter.Web.Features.Members;
+using LeadRouter.Web.Tests.Members;
 using LeadRouter.Web.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
@@ -80,6 +82,53 @@ public abstract class AdminPagesBrowserTests<TApp> : AppTests<TApp> where TApp :
         browser.Open("/admin/brokers");
         browser.Find($"[data-edit='{name}']");
         browser.Screenshot("admin-brokers-phone");
+    }
+
+    [Fact]
+    public async Task An_admin_adds_a_member_distributes_an_import_and_adds_then_disables_a_schedule()
+    {
+        var username = Unique("mem");
+        var import = await MemberSeeding.ImportAsync(App, 3);
+        var schedule = Unique("Weekly");
+        var (browser, _) = await SignedInAdminAsync("/admin/members");
+        using var _b = browser;
+
+        browser.Find("#member-username").SendKeys(username);
+        browser.Find("#member-email").SendKeys($"{username}@example.com");
+        browser.Find("#add-member").Click();
+        browser.Until(() => browser.Find("#member-message").Text.Contains($"Member {username} added", StringComparison.Ordinal), "the member added");
+        Assert.Contains(username, browser.Find("#members-table").Text, StringComparison.Ordinal);
+        browser.Screenshot("admin-members");
+
+        browser.Open("/admin/distributions");
+        browser.WaitInteractive();
+        browser.Find($"[data-distribute='{import}']").Click();
+        var result = browser.Until(() => browser.Driver.FindElements(By.CssSelector("#distribution-result")).FirstOrDefault(), "the distribution result");
+        Assert.Contains("completed", result.Text, StringComparison.Ordinal);
+        browser.Until(() => browser.Find($"[data-status='{import}']").Text == "Completed", "the completed status chip");
+        Assert.False(browser.Find($"[data-distribute='{import}']").Enabled);
+        browser.Screenshot("admin-distributions");
+
+        browser.Open("/admin/schedules");
+        browser.WaitInteractive();
+        browser.Find("#schedule-name").SendKeys(schedule);
+        Type(browser.Find("#schedule-time"), "25:00");
+        browser.Find("#add-schedule").Click();
+        browser.Until(() => FieldError(browser, "schedule-time").Contains("HH:mm", StringComparison.Ordinal), "the time error");
+        Type(browser.Find("#schedule-time"), "06:30");
+        browser.Find("#add-schedule").Click();
+        browser.Until(() => browser.Find("#schedule-message").Text.Contains($"Schedule {schedule} added", StringComparison.Ordinal), "the schedule added");
+        Assert.NotEqual("—", browser.Find($"[data-next-run='{schedule}']").Text);
+        browser.Driver.ExecuteScript("arguments[0].click();", browser.Driver.FindElement(By.CssSelector($"input[data-enabled='{schedule}'], [data-enabled='{schedule}'] input")));
+        browser.Until(() => browser.Find("#schedule-message").Text.Contains("disabled", StringComparison.Ordinal), "the schedule disabled");
+        Assert.Equal("—", browser.Find($"[data-next-run='{schedule}']").Text);
+        browser.Screenshot("admin-schedules");
+        var stored = await App.Get<ScheduleDirectory>().GetAsync(schedule, Ct);
+        Assert.Equal(("06:30", false), (stored!.TimeUtc, stored.Enabled));
+        browser.Resize(390, 844);
+        browser.Open("/admin/distributions");
+        browser.Find($"[data-distribute='{import}']");
+        browser.Screenshot("admin-distributions-phone");
     }
 
     async Task<(int, int)> StoredAsync(long id) =>
