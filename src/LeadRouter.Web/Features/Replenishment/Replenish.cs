@@ -11,11 +11,12 @@ namespace LeadRouter.Web.Features.Replenishment;
 
 /// <summary>
 /// What a replenishment run did: released count per grade, or why it held (<see cref="BlockedBy"/>, e.g.
-/// <c>cooldown</c>), the reasons, per-grade targets, duplicates skipped, and the leads assigned afterwards.
+/// <c>cooldown</c>), the reasons, per-grade targets, duplicates skipped, and the leads assigned afterwards; when it ran
+/// (UTC) and what started it (manual, background).
 /// </summary>
 public sealed record ReplenishmentResult(long RunId, int Released, string? BlockedBy, IReadOnlyList<string> Reasons,
     IReadOnlyDictionary<string, int> Targets, IReadOnlyDictionary<string, int> ReleasedByGrade, int SkippedDuplicates,
-    int Assigned, ReplenishmentMetricsDto Metrics);
+    int Assigned, ReplenishmentMetricsDto Metrics, DateTimeOffset? RanAt = null, string? Trigger = null);
 
 /// <summary>The metrics a run read from the database (never estimated).</summary>
 public sealed record ReplenishmentMetricsDto(IReadOnlyDictionary<string, int> AvailableByGrade, int AvailableTotal, int ActiveAgents,
@@ -136,7 +137,7 @@ public sealed class Replenish(IDbContextFactory<LeadRouterDb> dbs, TimeProvider 
         run.Id, run.Released, run.BlockedBy ?? (run.Error is null ? null : "metrics_unavailable"),
         Read<List<string>>(run.Reasons) ?? (run.Error is null ? [] : [run.Error]),
         Read<Dictionary<string, int>>(run.Targets) ?? [], Read<Dictionary<string, int>>(run.ReleasedByGrade) ?? [],
-        run.SkippedDuplicates, assigned, metrics is null ? Read<ReplenishmentMetricsDto>(run.Metrics) ?? Empty : ToDto(metrics));
+        run.SkippedDuplicates, assigned, metrics is null ? Read<ReplenishmentMetricsDto>(run.Metrics) ?? Empty : ToDto(metrics), run.RanAt, run.Trigger);
 
     static readonly ReplenishmentMetricsDto Empty = new(new Dictionary<string, int>(), 0, 0, 0, null, 0, new Dictionary<string, double>());
 
