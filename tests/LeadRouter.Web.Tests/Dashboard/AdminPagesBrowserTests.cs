@@ -131,6 +131,78 @@ public abstract class AdminPagesBrowserTests<TApp> : AppTests<TApp> where TApp :
         browser.Screenshot("admin-distributions-phone");
     }
 
+    [Fact]
+    public async Task An_admin_sees_policy_errors_saves_the_policy_and_runs_replenishment()
+    {
+        var (browser, _) = await SignedInAdminAsync("/admin/replenishment");
+        using var _b = browser;
+
+        Type(browser.Find("#policy-json"), "{ \"priority_mix\": { \"A+\": 150 }, \"time_zone\": \"Mars/Olympus\" }");
+        browser.Find("#save-policy").Click();
+        var errors = browser.Until(() => browser.Driver.FindElements(By.CssSelector("#policy-errors li[data-field]")) is { Count: > 0 } e ? e : null, "the policy errors");
+        Assert.NotEmpty(errors);
+        browser.Screenshot("admin-replenishment-errors");
+
+        browser.Find("#default-policy").Click();
+        browser.Find("#save-policy").Click();
+        browser.Until(() => browser.Find("#policy-message").Text == "Policy saved.", "the policy saved");
+        Assert.Empty(browser.Driver.FindElements(By.CssSelector("#policy-errors")));
+        browser.Find("#run-replenishment").Click();
+        var result = browser.Until(() => browser.Driver.FindElements(By.CssSelector("#run-result")).FirstOrDefault(), "the run result");
+        var runId = result.Text.Split(' ', ':')[1];
+        browser.Find($"[data-released='{runId}']");
+        browser.Screenshot("admin-replenishment");
+    }
+
+    [Fact]
+    public async Task An_admin_filters_the_assignment_history_by_agent()
+    {
+        var agents = App.Get<LeadRouter.Web.Features.Agents.AgentDirectory>();
+        var ann = await agents.AddAsync(new LeadRouter.Web.Features.Agents.NewAgent(Unique("Ann")), Ct);
+        var bo = await agents.AddAsync(new LeadRouter.Web.Features.Agents.NewAgent(Unique("Bo")), Ct);
+        var source = Unique("HIST");
+        await App.AddLeadsAsync(source, 3);
+        await App.Get<LeadRouter.Web.Features.Agents.AgentPools>().SaveAsync(source, [ann.Name, bo.Name], LeadRouter.Domain.Agents.AssignmentMethod.Fair,
+            autoAssign: true, Ct);
+        var (browser, _) = await SignedInAdminAsync("/admin/history");
+        using var _b = browser;
+
+        browser.Find("#history-agent").Click();
+        browser.Until(() => browser.Driver.FindElements(By.XPath($"//div[contains(@class,'mud-popover-open')]//p[normalize-space()='{ann.Name}']")).FirstOrDefault(), "Ann in the list").Click();
+
+        browser.Until(() => browser.Find("#history-total").Text.StartsWith("2 assignments", StringComparison.Ordinal)
+            || browser.Find("#history-total").Text.StartsWith("1 assignments", StringComparison.Ordinal), "the filtered history");
+        var rows = browser.Find("#history-table").FindElements(By.CssSelector("tbody tr"));
+        Assert.All(rows, r => Assert.Contains(ann.Name, r.Text, StringComparison.Ordinal));
+        Assert.Contains(source, rows[0].Text, StringComparison.Ordinal);
+        browser.Screenshot("admin-history");
+    }
+
+    [Fact]
+    public async Task An_admin_creates_a_login_and_resets_its_password()
+    {
+        var email = $"{Unique("agent")}@example.com";
+        var (browser, _) = await SignedInAdminAsync("/admin/users");
+        using var _b = browser;
+
+        browser.Find("#user-email").SendKeys(email);
+        browser.Find("#user-password").SendKeys("short");
+        browser.Find("#add-user").Click();
+        browser.Until(() => FieldError(browser, "user-password").Length > 0, "the password rules");
+        Type(browser.Find("#user-password"), "First-Password-1");
+        browser.Find("#add-user").Click();
+        browser.Until(() => browser.Find("#user-message").Text.Contains($"Login {email} created (Agent)", StringComparison.Ordinal), "the login created");
+        browser.Find($"[data-reset='{email}']").Click();
+        browser.Find("#reset-password").SendKeys("Second-Password-2");
+        browser.Find("#reset-save").Click();
+        browser.Until(() => browser.Find("#user-message").Text.Contains("reset", StringComparison.Ordinal), "the reset message");
+        browser.Screenshot("admin-users");
+
+        using var agent = new Chromium(App.BaseUrl);
+        agent.Open("/");
+        agent.SignIn(email, "Second-Password-2", "/agent/leads");
+    }
+
     async Task<(int, int)> StoredAsync(long id) =>
         await App.Get<BrokerDirectory>().GetAsync(id, Ct) is { } b ? (b.Priority, b.Weight) : default;
 }
