@@ -99,6 +99,9 @@ public abstract class AdminPagesBrowserTests<TApp> : AppTests<TApp> where TApp :
         browser.Until(() => browser.Find("#member-message").Text.Contains($"Member {username} added", StringComparison.Ordinal), "the member added");
         Assert.Contains(username, browser.Find("#members-table").Text, StringComparison.Ordinal);
         browser.Screenshot("admin-members");
+        browser.Resize(390, 844);
+        browser.Screenshot("admin-members-phone");
+        browser.Resize(1280, 900);
 
         browser.Open("/admin/distributions");
         browser.WaitInteractive();
@@ -201,6 +204,11 @@ public abstract class AdminPagesBrowserTests<TApp> : AppTests<TApp> where TApp :
         using var agent = new Chromium(App.BaseUrl);
         agent.Open("/");
         agent.SignIn(email, "Second-Password-2", "/agent/leads");
+        foreach (var page in new[] { "/admin/users", "/admin/brokers", "/admin/replenishment" })
+        {
+            agent.Open(page);
+            agent.Until(() => agent.Driver.PageSource.Contains("Access denied", StringComparison.Ordinal), $"access denied on {page}");
+        }
     }
 
     async Task<(int, int)> StoredAsync(long id) =>
