@@ -18,16 +18,25 @@ public abstract class AdminPagesBrowserTests<TApp> : AppTests<TApp> where TApp :
         if (Chromium.SkipReason is { } reason) Assert.Skip(reason);
     }
 
+    /// <summary>A new admin login, signed in through the login page in a fresh browser that lands on <paramref name="landing"/>.</summary>
     async Task<(Chromium Browser, string Email)> SignedInAdminAsync(string landing)
     {
         var email = $"{Unique("admin")}@example.com";
         await using (var scope = App.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<UserAccounts>().AddAsync(email, Password, Roles.Admin, Ct);
         var browser = new Chromium(App.BaseUrl);
-        browser.Open(landing);
-        browser.SignIn(email, Password, landing);
-        browser.WaitInteractive();
-        return (browser, email);
+        try
+        {
+            browser.Open(landing);
+            browser.SignIn(email, Password, landing);
+            browser.WaitInteractive();
+            return (browser, email);
+        }
+        catch
+        {
+            browser.Dispose(); // the caller never gets it: quit Chromium here
+            throw;
+        }
     }
 
     /// <summary>Replaces the text of an input (select all, type), so Blazor sees one change.</summary>
