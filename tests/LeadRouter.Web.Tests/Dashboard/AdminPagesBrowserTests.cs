@@ -83,6 +83,7 @@ public abstract class AdminPagesBrowserTests<TApp> : AppTests<TApp> where TApp :
         Assert.Equal("60", browser.Find($"[data-weight='{name}']").Text);
         Assert.Equal("AE, SA", browser.Find($"[data-countries='{name}']").Text);
         Assert.Equal("0 / 100", browser.Find($"[data-today='{name}']").Text);
+        Assert.Contains("target", browser.Find($"[data-share='{name}']").Text, StringComparison.Ordinal);
         browser.Screenshot("admin-brokers");
         var saved = await App.Get<BrokerDirectory>().GetAsync(broker.Id, Ct);
         Assert.Equal((7, 60, 20, 100), (saved!.Priority, saved.Weight, saved.HourCap, saved.DayCap));
