@@ -110,6 +110,8 @@ public abstract class AdminPagesBrowserTests<TApp> : AppTests<TApp> where TApp :
         Assert.Contains(username, browser.Find("#members-table").Text, StringComparison.Ordinal);
         browser.Screenshot("admin-members");
         browser.Resize(390, 844);
+        browser.Open("/admin/members");
+        browser.Find("#members-table");
         browser.Screenshot("admin-members-phone");
         browser.Resize(1280, 900);
 
