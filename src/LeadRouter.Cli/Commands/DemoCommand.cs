@@ -22,6 +22,8 @@ static class DemoCommand
     public const string SampleFile = "leads-sample.csv";
     public const string AdminEmail = "admin@leadrouter.local";
     public const string AdminPassword = "Demo-Admin-1";
+    public const string AgentEmail = "john@leadrouter.local";
+    public const string AgentPassword = "Demo-Agent-1";
 
     public static Command Create()
     {
@@ -35,7 +37,11 @@ static class DemoCommand
             var code = await CliRun.Run(p, ct, (s, console) => RunAsync(s, console, db, ct), db);
             if (code != 0 || p.GetValue(noServe)) return code;
             var urls = p.GetValue(ServeCommand.Urls)!;
-            CliRun.Console(p).MarkupLineInterpolated($"Serving the API on [link]{urls}[/] (Scalar UI at {urls}/scalar). Sign in as {AdminEmail} / {AdminPassword}. Ctrl+C stops.");
+            var console = CliRun.Console(p);
+            console.MarkupLineInterpolated($"Dashboard: [link]{urls}[/]  API docs: {urls}/scalar");
+            console.MarkupLineInterpolated($"  Admin:        {AdminEmail} / {AdminPassword}");
+            console.MarkupLineInterpolated($"  Agent (John): {AgentEmail} / {AgentPassword}");
+            console.MarkupLine("Ctrl+C stops.");
             await ServeCommand.ServeAsync(db, urls, ct);
             return 0;
         });
@@ -72,12 +78,16 @@ static class DemoCommand
             if (saved.Run is { } run) { runs.Add(run); AssignView.RenderRun(console, run); }
         }
 
-        // 3. Statistics, and a login for the API.
+        // 3. Statistics, and logins for the dashboard and the API: the admin, and John as an agent.
         var zone = TimeZoneInfo.FindSystemTimeZoneById(s.GetRequiredService<Microsoft.Extensions.Options.IOptions<DisplayOptions>>().Value.TimeZone);
         var stats = await s.GetRequiredService<AssignmentStats>().GetAsync(null, ct);
         foreach (var st in stats) AssignView.RenderStats(console, st, zone);
         await using (var scope = s.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<UserAccounts>().AddAsync(AdminEmail, AdminPassword, Roles.Admin, ct);
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<UserAccounts>();
+            await accounts.AddAsync(AdminEmail, AdminPassword, Roles.Admin, ct);
+            await accounts.AddAsync(AgentEmail, AgentPassword, Roles.Agent, ct);
+        }
 
         var assigned = runs.Sum(r => r.Assigned);
         var json = new { database = db, import = ImportCommand.ImportJson(import), assigned, runs, stats };

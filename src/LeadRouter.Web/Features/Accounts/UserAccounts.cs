@@ -41,6 +41,20 @@ public sealed class UserAccounts(UserManager<IdentityUser> users, RoleManager<Id
         return new UserDto(user.Id, email, [roleName]);
     }
 
+    /// <summary>Sets a new password for a login (an admin's reset), lifts any lockout and signs its sessions out.</summary>
+    /// <exception cref="InputException">No such login, or the password breaks the password rules (each listed).</exception>
+    public async Task ResetPasswordAsync(string userId, string newPassword, CancellationToken ct)
+    {
+        var user = await users.FindByIdAsync(userId) ?? throw new InputException("user", "No such login.");
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var reset = await users.ResetPasswordAsync(user, token, newPassword ?? "");
+        if (!reset.Succeeded)
+            throw new InputException(new Dictionary<string, string[]> { ["password"] = reset.Errors.Select(e => e.Description).ToArray() });
+        await users.SetLockoutEndDateAsync(user, null);
+        await users.ResetAccessFailedCountAsync(user);
+        ct.ThrowIfCancellationRequested();
+    }
+
     /// <summary>All logins with their roles.</summary>
     public async Task<IReadOnlyList<UserDto>> ListAsync(CancellationToken ct)
     {

@@ -83,10 +83,11 @@ public sealed class AssignmentStats(IDbContextFactory<LeadRouterDb> dbs)
                     join g in db.Agents on a.AgentId equals g.Id
                     join l in db.Leads on a.LeadId equals l.Id
                     where (key == null || s.Key == key) && (agentId == null || a.AgentId == agentId)
+                    orderby a.Id descending
                     select new AssignmentDto(a.Id, a.LeadId, l.Name, s.Name, a.AgentId, g.Name, a.CountBefore, a.CountAfter,
                         a.Method, a.Trigger, a.AssignedAt);
         var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(a => a.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        var items = await query.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
         return new Page<AssignmentDto>(items, total, page, pageSize);
     }
 }

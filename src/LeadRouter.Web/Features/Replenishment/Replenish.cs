@@ -15,11 +15,11 @@ namespace LeadRouter.Web.Features.Replenishment;
 /// <c>daily_cap</c>, <c>sufficient</c>, <c>reserve_empty</c>). A dry run reports what it would release and changes nothing.
 /// <c>RunId</c> is null for a dry run or when the database could not be written; <c>WaitMinutes</c> is set with
 /// <c>cooldown</c>; <c>Errors</c> counts chosen leads not released; <c>Assigned</c> counts released leads the sources'
-/// pools assigned right after.
+/// pools assigned right after; <c>RanAt</c> (UTC) and <c>Trigger</c> (manual, background) when it was logged.
 /// </summary>
 public sealed record ReplenishmentResult(long? RunId, bool DryRun, int Released, IReadOnlyDictionary<string, int> ByGrade, int DuplicatesSkipped,
     IReadOnlyList<string> Reasons, string? BlockedBy, int? WaitMinutes, IReadOnlyDictionary<string, int> Targets, int Errors, int Assigned,
-    ReplenishmentMetricsDto Metrics);
+    ReplenishmentMetricsDto Metrics, DateTimeOffset? RanAt = null, string? Trigger = null);
 
 /// <summary>
 /// The metrics a run read from the database (never estimated). <c>Total</c>: leads outside the reserve, closed ones
@@ -211,7 +211,8 @@ public sealed class Replenish(IDbContextFactory<LeadRouterDb> dbs, TimeProvider 
     static ReplenishmentResult ToResult(ReplenishmentRun run, bool dryRun, int assigned, ReplenishmentMetricsDto? metrics) => new(
         run.Id == 0 ? null : run.Id, dryRun, run.Released, Read<Dictionary<string, int>>(run.ReleasedByGrade) ?? [], run.SkippedDuplicates,
         Read<List<string>>(run.Reasons) ?? (run.Error is null ? [] : [run.Error]), run.BlockedBy, null,
-        Read<Dictionary<string, int>>(run.Targets) ?? [], 0, assigned, metrics ?? Read<ReplenishmentMetricsDto>(run.Metrics) ?? Empty);
+        Read<Dictionary<string, int>>(run.Targets) ?? [], 0, assigned, metrics ?? Read<ReplenishmentMetricsDto>(run.Metrics) ?? Empty,
+        run.Id == 0 ? null : run.RanAt, run.Id == 0 ? null : run.Trigger);
 
     static readonly ReplenishmentMetricsDto Empty = new(0, 0, new Dictionary<string, int>(), 0, 0, null, 0, new Dictionary<string, double>());
 
