@@ -50,6 +50,9 @@ sealed class BenchArgs
                                                           backlog assignment through LeadAssigner
               replenish [--db DB] [--reserve N] [--release K] [--warm] [--profile]
                                                           one replenishment run releasing K of N reserve leads
+              intake [--db DB] [--requests N] [--concurrency C] [--warmup W]
+                                                          single-lead POST /api/v1/leads over loopback: baseline and routed
+              dispatch [--db DB] [--deliveries N]         N due deliveries pushed to a local receiver until all are delivered
               micro [BenchmarkDotNet args]                micro benchmarks (e.g. micro --filter '*')
             DB: omitted or a file path = a fresh SQLite temp file; 'Host=…' = a fresh PostgreSQL database on that server.
             """);

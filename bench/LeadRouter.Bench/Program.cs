@@ -15,6 +15,8 @@ try
         "import" => await ImportLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "assign" => await AssignLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "replenish" => await ReplenishLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        "intake" => await IntakeLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        "dispatch" => await DispatchLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "micro" => RunMicro(args.Skip(1).ToArray()),
         _ => BenchArgs.Usage(),
     };

@@ -54,11 +54,14 @@ public abstract class LeadRouterApp : WebApplicationFactory<Program>, IAsyncLife
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>The password of every login <see cref="ClientAsync"/> creates.</summary>
+    public const string TestPassword = "Test-Password-1";
+
     /// <summary>Creates a login with <paramref name="role"/> and returns a client carrying its bearer token.</summary>
     public async Task<HttpClient> ClientAsync(string role, string? email = null)
     {
         email ??= $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@example.com";
-        const string password = "Test-Password-1";
+        const string password = TestPassword;
         await using (var scope = Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<UserAccounts>().AddAsync(email, password, role, TestContext.Current.CancellationToken);
         var client = CreateClient();

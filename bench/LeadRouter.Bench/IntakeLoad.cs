@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using LeadRouter.Data.Brokers;
+using LeadRouter.Web.Features.Brokers;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadRouter.Bench;
+
+/// <summary>
+/// <c>intake</c>: single-lead <c>POST /api/v1/leads</c> requests against the web app on loopback, C at a time. Two
+/// phases in the same run, same endpoint, same process: the baseline (a source routed to nobody: no broker routing, no
+/// agent pool, so the request is parse + normalise + de-duplicate + durable insert + answer) and the routed phase (a
+/// source routed to brokers 50/30/20 without auto-push: the same, plus the routing transaction). Reports leads/s and
+/// p50/p95/p99 latency (nearest rank) for each.
+/// </summary>
+static class IntakeLoad
+{
+    public static async Task<int> RunAsync(BenchArgs args, CancellationToken ct)
+    {
+        var requests = args.Int("requests", 5_000);
+        var concurrency = args.Int("concurrency", 16);
+        var warmup = args.Int("warmup", 300);
+        Console.WriteLine($"intake: {requests:N0} requests per phase, concurrency {concurrency}, warm-up {warmup} per phase; {BenchArgs.Machine}");
+
+        await using var db = await BenchDatabase.CreateAsync(args.String("db"), ct);
+        await using var web = await BenchWebApp.StartAsync(db, new Dictionary<string, string?>(), ct);
+        Console.WriteLine($"database: {db.Describe}; app on {web.Url}");
+        using var client = await web.AdminClientAsync(concurrency, ct);
+
+        var directory = web.Get<BrokerDirectory>();
+        var brokers = new List<long>();
+        foreach (var w in new[] { 50, 30, 20 })
+            brokers.Add((await directory.AddAsync(new NewBroker($"bench-{w}", 5, w, ["AE"]), ct)).Id);
+        await web.Get<SourceRoutes>().SetAsync("BENCH-ROUTED", RouteTarget.Brokers, ct);
+
+        // Warm-up of both paths (JIT, EF query compilation, connection pools), not timed.
+        await LoadAsync(client, "WARM-BASE", warmup, concurrency, ct);
+        await web.Get<SourceRoutes>().SetAsync("WARM-ROUTED", RouteTarget.Brokers, ct);
+        await LoadAsync(client, "WARM-ROUTED", warmup, concurrency, ct);
+
+        var baseline = await LoadAsync(client, "BENCH-BASE", requests, concurrency, ct);
+        Report("baseline (insert only)", baseline);
+        var routed = await LoadAsync(client, "BENCH-ROUTED", requests, concurrency, ct);
+        Report("intake + routing", routed);
+        Console.WriteLine($"routed / baseline: {routed.Rate / baseline.Rate:P0} of the baseline rate");
+
+        await using var check = await db.Dbs.CreateDbContextAsync(ct);
+        var routedLeads = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-ROUTED" && l.BrokerId != null, ct);
+        var baseLeads = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-BASE" && l.BrokerId == null && l.AgentId == null, ct);
+        var logRows = await check.BrokerAssignments.CountAsync(ct);
+        var perBroker = await check.BrokerAssignments.GroupBy(a => a.BrokerId).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct);
+        Console.WriteLine($"check: {routedLeads:N0} routed leads stored, {baseLeads:N0} baseline leads without owner, {logRows:N0} assignment rows " +
+            $"(incl. warm-up); per broker {string.Join(" / ", brokers.Select(b => perBroker.SingleOrDefault(p => p.Key == b)?.N ?? 0))}");
+        return routedLeads == requests && baseLeads == requests && baseline.Failed == 0 && routed.Failed == 0 ? 0 : 1;
+    }
+
+    sealed record Phase(int Requests, int Failed, TimeSpan Elapsed, double[] LatenciesMs, double CpuSeconds)
+    {
+        public double Rate => Requests / Elapsed.TotalSeconds;
+    }
+
+    static void Report(string name, Phase p)
+    {
+        var sorted = p.LatenciesMs.Order().ToArray();
+        double Rank(double q) => sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        Console.WriteLine($"{name,-24} {p.Requests:N0} leads in {p.Elapsed.TotalSeconds:F2} s = {p.Rate:N0} leads/s; " +
+            $"p50 {Rank(0.50):F1} ms, p95 {Rank(0.95):F1} ms, p99 {Rank(0.99):F1} ms, max {sorted[^1]:F1} ms; " +
+            $"failed {p.Failed}; process CPU {p.CpuSeconds:F1} s; load average {BenchArgs.LoadAverage}");
+    }
+
+    static async Task<Phase> LoadAsync(HttpClient client, string source, int count, int concurrency, CancellationToken ct)
+    {
+        var latencies = new double[count];
+        var failed = 0;
+        var next = -1;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < count;)
+            {
+                var body = $$"""{"name":"Bench Lead {{i}}","email":"{{source.ToLowerInvariant()}}.{{tag}}.{{i}}@example.com","phone":"+97150{{i % 10_000_000:D7}}","country":"AE","amount":{{100 + i % 900}},"source":"{{source}}"}""";
+                var start = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync("api/v1/leads", new StringContent(body, Encoding.UTF8, "application/json"), ct);
+                await response.Content.LoadIntoBufferAsync(ct);
+                latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                if (response.StatusCode != HttpStatusCode.OK && Interlocked.Increment(ref failed) <= 3)
+                    Console.Error.WriteLine($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+            }
+        }, ct)));
+        watch.Stop();
+        return new Phase(count, failed, watch.Elapsed, latencies, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+    }
+}
