@@ -50,6 +50,10 @@ sealed class BenchArgs
                                                           backlog assignment through LeadAssigner
               replenish [--db DB] [--reserve N] [--release K] [--warm] [--profile]
                                                           one replenishment run releasing K of N reserve leads
+              members [--db DB] [--leads N] [--members M] [--profile]
+                                                          one distribution run of an N-lead member import to M members
+              downloads [--db DB] [--leads N] [--concurrency C] [--requests R]
+                                                          concurrent member file downloads over HTTP against GET /health
               micro [BenchmarkDotNet args]                micro benchmarks (e.g. micro --filter '*')
             DB: omitted or a file path = a fresh SQLite temp file; 'Host=…' = a fresh PostgreSQL database on that server.
             """);

@@ -15,6 +15,8 @@ try
         "import" => await ImportLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "assign" => await AssignLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "replenish" => await ReplenishLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        "members" => await MembersLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        "downloads" => await DownloadsLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "micro" => RunMicro(args.Skip(1).ToArray()),
         _ => BenchArgs.Usage(),
     };
