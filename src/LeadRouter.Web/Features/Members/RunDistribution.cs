@@ -245,8 +245,22 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         await db.SaveChangesAsync(ct);
 
         // DESIGN rule 1: no lead of this run may end above the cap (the lock makes this hold; this makes it certain).
-        var overCap = await db.Shares.Where(s => db.Shares.Any(x => x.RunId == runId && x.LeadId == s.LeadId))
-            .GroupBy(s => s.LeadId).Where(g => g.Count() > max).Select(g => g.Key).FirstOrDefaultAsync(ct);
+        // Counted per lead of the imports in scope (every lead of this run is one), reached through the lead's import
+        // and the share's lead index; a correlated "has a share in this run" filter would scan the run's shares per row.
+        var planned = plan.Shares.Select(s => s.LeadId).ToHashSet();
+        long overCap = 0;
+        await foreach (var c in (from s in db.Shares
+                                 join l in db.Leads on s.LeadId equals l.Id
+                                 where imports.Contains(l.ImportId)
+                                 group s by s.LeadId into g
+                                 where g.Count() > max
+                                 select g.Key).AsAsyncEnumerable().WithCancellation(ct))
+            if (planned.Contains(c))
+            {
+                overCap = c;
+                break;
+            }
+
         if (overCap != 0) throw new InvalidOperationException($"Lead {overCap} would exceed {max} shares; the run was rolled back.");
 
         // Imports whose every lead reached the cap become exhausted (seed 004).
