@@ -7,6 +7,8 @@ using LeadRouter.Domain.Members;
 using LeadRouter.Web.Features.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace LeadRouter.Web.Features.Members;
 
@@ -328,13 +330,31 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         : "Not enough leads for every member: shared in proportion to tier allocation.";
 
     /// <summary>
-    /// Inserts the shares as multi-row INSERTs on the run's connection and transaction (EF change tracking is far too slow
-    /// for ~1M rows). Ids are numbers only, written in the invariant culture.
+    /// Inserts the shares on the run's connection and transaction (EF change tracking is far too slow for ~1M rows):
+    /// binary COPY on PostgreSQL, multi-row INSERTs on SQLite (ids are numbers only, written in the invariant culture).
     /// </summary>
     static async Task InsertSharesAsync(LeadRouterDb db, long runId, IReadOnlyList<PlannedShare> shares, CancellationToken ct)
     {
         var entity = db.Model.FindEntityType(typeof(Share))!;
         var table = entity.GetTableName()!;
+        if (db.Database.GetDbConnection() is NpgsqlConnection npgsql)
+        {
+            // PostgreSQL: binary COPY on the run's connection, inside its transaction (a duplicate pair fails the COPY,
+            // and with it the run). Several times faster than multi-row INSERTs for ~1M rows.
+            await using var copy = await npgsql.BeginBinaryImportAsync(
+                $"COPY \"{table}\" (\"MemberId\", \"LeadId\", \"RunId\") FROM STDIN (FORMAT BINARY)", ct);
+            foreach (var share in shares)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(share.MemberId, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(share.LeadId, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(runId, NpgsqlDbType.Bigint, ct);
+            }
+
+            await copy.CompleteAsync(ct);
+            return;
+        }
+
         var sql = new StringBuilder(InsertBatch * 24);
         var run = runId.ToString(CultureInfo.InvariantCulture);
         for (var start = 0; start < shares.Count; start += InsertBatch)
