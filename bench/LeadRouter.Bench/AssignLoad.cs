@@ -79,7 +79,8 @@ static class AssignLoad
         return sourceId;
     }
 
-    static async Task InsertLeadsAsync(DatabaseTarget target, int leads, long sourceId, long importId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Bulk-inserts N plain leads of one source and import (SQLite: prepared INSERTs in one transaction).</summary>
+    internal static async Task InsertLeadsAsync(DatabaseTarget target, int leads, long sourceId, long importId, DateTimeOffset now, CancellationToken ct)
     {
         await using var conn = new SqliteConnection(target.ConnectionString);
         await conn.OpenAsync(ct);
@@ -108,7 +109,8 @@ static class AssignLoad
         await tx.CommitAsync(ct);
     }
 
-    static async Task CopyLeadsAsync(DatabaseTarget target, int leads, long sourceId, long importId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Bulk-inserts N plain leads of one source and import (PostgreSQL: binary COPY, then ANALYZE).</summary>
+    internal static async Task CopyLeadsAsync(DatabaseTarget target, int leads, long sourceId, long importId, DateTimeOffset now, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(target.ConnectionString);
         await conn.OpenAsync(ct);

@@ -53,6 +53,10 @@ sealed class BenchArgs
               intake [--db DB] [--requests N] [--concurrency C] [--warmup W]
                                                           single-lead POST /api/v1/leads over loopback: baseline and routed
               dispatch [--db DB] [--deliveries N]         N due deliveries pushed to a local receiver until all are delivered
+              members [--db DB] [--leads N] [--members M] [--profile]
+                                                          one distribution run of an N-lead member import to M members
+              downloads [--db DB] [--leads N] [--concurrency C] [--requests R]
+                                                          concurrent member file downloads over HTTP against GET /health
               micro [BenchmarkDotNet args]                micro benchmarks (e.g. micro --filter '*')
             DB: omitted or a file path = a fresh SQLite temp file; 'Host=…' = a fresh PostgreSQL database on that server.
             """);

@@ -1,12 +1,15 @@
 using LeadRouter.Data;
 using LeadRouter.Data.Leads.Intake;
 using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Members;
+using LeadRouter.Web.Features.Notifications;
 using LeadRouter.Web.Features.Replenishment;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace LeadRouter.Bench;
@@ -41,6 +44,10 @@ sealed class BenchDatabase : IAsyncDisposable
         s.AddSingleton<LeadImporter>();
         s.AddSingleton<LeadAssigner>();
         s.AddSingleton<Replenish>();
+        s.AddSingleton(Options.Create(new MembersOptions()));
+        s.AddSingleton(Options.Create(new EmailOptions()));
+        s.AddSingleton<OutboxSignal>();
+        s.AddSingleton<RunDistribution>();
         services = s.BuildServiceProvider();
     }
 

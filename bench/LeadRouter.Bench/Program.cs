@@ -17,6 +17,8 @@ try
         "replenish" => await ReplenishLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "intake" => await IntakeLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "dispatch" => await DispatchLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        "members" => await MembersLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        "downloads" => await DownloadsLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "micro" => RunMicro(args.Skip(1).ToArray()),
         _ => BenchArgs.Usage(),
     };
