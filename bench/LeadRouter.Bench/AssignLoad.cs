@@ -67,7 +67,9 @@ static class AssignLoad
             await db.SaveChangesAsync(ct);
             db.AgentPools.Add(new AgentPool
             {
-                SourceId = source.Id, Method = AssignmentMethod.Fair, UpdatedAt = now,
+                SourceId = source.Id,
+                Method = AssignmentMethod.Fair,
+                UpdatedAt = now,
                 Members = team.Select((a, i) => new AgentPoolMember { AgentId = a.Id, Position = i }).ToList(),
             });
             await db.SaveChangesAsync(ct);

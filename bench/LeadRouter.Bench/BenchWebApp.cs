@@ -61,7 +61,9 @@ sealed class BenchWebApp : IAsyncDisposable
             await scope.ServiceProvider.GetRequiredService<UserAccounts>().AddAsync(email, Password, Roles.Admin, ct);
         var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
-            BaseAddress = Url, Timeout = TimeSpan.FromSeconds(60), DefaultRequestVersion = HttpVersion.Version11,
+            BaseAddress = Url,
+            Timeout = TimeSpan.FromSeconds(60),
+            DefaultRequestVersion = HttpVersion.Version11,
         };
         var login = await client.PostAsJsonAsync("api/v1/auth/login", new { email, password = Password }, ct);
         login.EnsureSuccessStatusCode();

@@ -93,17 +93,31 @@ static class DispatchLoad
         {
             var leads = Enumerable.Range(start, Math.Min(5_000, count - start)).Select(i => new Lead
             {
-                IdentityKey = $"email:push.{tag}.{i}@example.com", Email = $"push.{tag}.{i}@example.com", Name = $"Push Lead {i}",
-                Phone = $"+97150{i:D7}", Country = "AE", Amount = 500m, ImportId = import.Id, BrokerId = brokerId,
-                Status = LeadStatus.Pending, CreatedAt = now, AssignedAt = now, StatusChangedAt = now,
+                IdentityKey = $"email:push.{tag}.{i}@example.com",
+                Email = $"push.{tag}.{i}@example.com",
+                Name = $"Push Lead {i}",
+                Phone = $"+97150{i:D7}",
+                Country = "AE",
+                Amount = 500m,
+                ImportId = import.Id,
+                BrokerId = brokerId,
+                Status = LeadStatus.Pending,
+                CreatedAt = now,
+                AssignedAt = now,
+                StatusChangedAt = now,
             }).ToList();
             ctx.Leads.AddRange(leads);
             ctx.ChangeTracker.DetectChanges();
             await ctx.SaveChangesAsync(ct);
             ctx.Deliveries.AddRange(leads.Select(l => new Delivery
             {
-                WebhookId = "msg_" + Guid.CreateVersion7().ToString("N"), LeadId = l.Id, BrokerId = brokerId,
-                Trigger = DeliveryTrigger.Routing, Status = DeliveryStatus.Pending, NextAttemptAt = now, CreatedAt = now,
+                WebhookId = "msg_" + Guid.CreateVersion7().ToString("N"),
+                LeadId = l.Id,
+                BrokerId = brokerId,
+                Trigger = DeliveryTrigger.Routing,
+                Status = DeliveryStatus.Pending,
+                NextAttemptAt = now,
+                CreatedAt = now,
             }));
             ctx.ChangeTracker.DetectChanges();
             await ctx.SaveChangesAsync(ct);

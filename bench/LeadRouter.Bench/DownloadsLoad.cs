@@ -55,7 +55,8 @@ static class DownloadsLoad
 
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
             {
-                BaseAddress = uri, Timeout = TimeSpan.FromSeconds(60),
+                BaseAddress = uri,
+                Timeout = TimeSpan.FromSeconds(60),
             };
             var login = await http.PostAsJsonAsync("/api/v1/auth/login", new { email, password = Password }, ct);
             login.EnsureSuccessStatusCode();
@@ -107,8 +108,14 @@ static class DownloadsLoad
             for (var i = 0; i < leads; i++)
                 db.Leads.Add(new Lead
                 {
-                    IdentityKey = $"email:lead{i}@example.com", Email = $"lead{i}@example.com", Name = $"Lead {i}",
-                    Address = $"{i} Market Street, Springfield", SourceId = source.Id, ImportId = import.Id, Status = LeadStatus.New, CreatedAt = now,
+                    IdentityKey = $"email:lead{i}@example.com",
+                    Email = $"lead{i}@example.com",
+                    Name = $"Lead {i}",
+                    Address = $"{i} Market Street, Springfield",
+                    SourceId = source.Id,
+                    ImportId = import.Id,
+                    Status = LeadStatus.New,
+                    CreatedAt = now,
                 });
             await db.SaveChangesAsync(ct);
             importId = import.Id;

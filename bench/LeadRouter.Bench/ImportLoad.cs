@@ -144,9 +144,15 @@ static class ImportLoad
 
             context.Leads.Add(new Lead
             {
-                IdentityKey = "email:" + mail, Email = mail, Name = csv.GetString(name).Trim(), Phone = csv.GetString(phone).Trim(),
-                City = csv.GetString(city).Trim(), Company = csv.GetString(company).Trim(), SourceId = sourceId,
-                ImportId = import.Id, CreatedAt = now,
+                IdentityKey = "email:" + mail,
+                Email = mail,
+                Name = csv.GetString(name).Trim(),
+                Phone = csv.GetString(phone).Trim(),
+                City = csv.GetString(city).Trim(),
+                Company = csv.GetString(company).Trim(),
+                SourceId = sourceId,
+                ImportId = import.Id,
+                CreatedAt = now,
             });
             await context.SaveChangesAsync(ct);
             context.ChangeTracker.Clear();

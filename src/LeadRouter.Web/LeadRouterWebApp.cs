@@ -19,8 +19,11 @@ public static class LeadRouterWebApp
         // The dashboard's static assets are listed in manifests named after this assembly, also when the CLI hosts it.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            Args = options.Args, ContentRootPath = options.ContentRootPath, EnvironmentName = options.EnvironmentName,
-            WebRootPath = options.WebRootPath, ApplicationName = options.ApplicationName ?? typeof(LeadRouterWebApp).Assembly.GetName().Name,
+            Args = options.Args,
+            ContentRootPath = options.ContentRootPath,
+            EnvironmentName = options.EnvironmentName,
+            WebRootPath = options.WebRootPath,
+            ApplicationName = options.ApplicationName ?? typeof(LeadRouterWebApp).Assembly.GetName().Name,
         });
         configure?.Invoke(builder);
 

@@ -60,7 +60,10 @@ static class DemoCommand
         await using (var stream = File.OpenRead(sample))
             import = await s.GetRequiredService<ImportLeads>().RunAsync(stream, new ImportOptions
             {
-                FileName = SampleFile, SkipInvalid = true, ImportedBy = "demo", DefaultRegion = "US",
+                FileName = SampleFile,
+                SkipInvalid = true,
+                ImportedBy = "demo",
+                DefaultRegion = "US",
             }, null, ct);
         ImportView.Render(console, import, maxErrors: 5);
 

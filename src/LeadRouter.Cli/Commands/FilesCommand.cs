@@ -32,10 +32,20 @@ static class FilesCommand
             {
                 files = list.Files.Select(f => new
                 {
-                    fileId = f.FileId, name = f.Name, leadCount = f.LeadCount, tier = f.Tier, runId = f.RunId, createdAt = f.CreatedAt,
-                    downloadCount = f.DownloadCount, lastDownloadAt = f.LastDownloadAt,
+                    fileId = f.FileId,
+                    name = f.Name,
+                    leadCount = f.LeadCount,
+                    tier = f.Tier,
+                    runId = f.RunId,
+                    createdAt = f.CreatedAt,
+                    downloadCount = f.DownloadCount,
+                    lastDownloadAt = f.LastDownloadAt,
                 }),
-                totalCount = list.TotalCount, page = list.Page, totalPages = list.TotalPages, totalLeads = list.TotalLeads, totalDownloads = list.TotalDownloads,
+                totalCount = list.TotalCount,
+                page = list.Page,
+                totalPages = list.TotalPages,
+                totalLeads = list.TotalLeads,
+                totalDownloads = list.TotalDownloads,
             }, c =>
             {
                 var t = new Table().Border(TableBorder.Rounded).AddColumns("id", "file", "leads", "tier", "downloads");

@@ -33,8 +33,12 @@ static class ImportCommand
             {
                 FileName = info.Name,
                 Purpose = p.GetValue(forMembers) ? ImportPurpose.Members : p.GetValue(reserve) ? ImportPurpose.Reserve : ImportPurpose.Agents,
-                Source = p.GetValue(source), SourceColumn = p.GetValue(sourceColumn), Map = ImportMaps.Parse(p.GetValue(map) ?? []),
-                Sheet = p.GetValue(sheet), DefaultRegion = p.GetValue(region), SkipInvalid = p.GetValue(skipInvalid),
+                Source = p.GetValue(source),
+                SourceColumn = p.GetValue(sourceColumn),
+                Map = ImportMaps.Parse(p.GetValue(map) ?? []),
+                Sheet = p.GetValue(sheet),
+                DefaultRegion = p.GetValue(region),
+                SkipInvalid = p.GetValue(skipInvalid),
                 ImportedBy = Environment.UserName,
                 RequiredColumns = p.GetValue(forMembers) ? ["Name", "Email", "Address"] : null,
             };

@@ -88,7 +88,10 @@ static class MembersCommand
             var r = await s.GetRequiredService<ImportMembers>().RunAsync(text, p.GetValue(skipInvalid), ct);
             var json = new
             {
-                added = r.Added, updated = r.Updated, rejected = r.Rejected, stored = r.Stored,
+                added = r.Added,
+                updated = r.Updated,
+                rejected = r.Rejected,
+                stored = r.Stored,
                 errors = r.Errors.Select(e => new { row = e.Row, column = e.Column, message = e.Message }),
             };
             return new CliResult(r.Stored ? 0 : 2, json, c =>

@@ -1,5 +1,5 @@
-using LeadRouter.Domain.Agents;
 using LeadRouter.Data.Leads;
+using LeadRouter.Domain.Agents;
 
 namespace LeadRouter.Data.Agents;
 

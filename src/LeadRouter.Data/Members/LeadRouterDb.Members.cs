@@ -1,5 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using LeadRouter.Data.Members;
+using Microsoft.EntityFrameworkCore;
 
 namespace LeadRouter.Data;
 

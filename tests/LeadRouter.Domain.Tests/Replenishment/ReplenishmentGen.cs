@@ -27,7 +27,9 @@ static class ReplenishmentGen
                     Cooldown = TimeSpan.FromMinutes(cooldownMinutes),
                     Mix = new Dictionary<string, double>
                     {
-                        ["A+"] = weights[0] * 100 / sum, ["A"] = weights[1] * 100 / sum, ["B"] = weights[2] * 100 / sum,
+                        ["A+"] = weights[0] * 100 / sum,
+                        ["A"] = weights[1] * 100 / sum,
+                        ["B"] = weights[2] * 100 / sum,
                     },
                     MaxAvailableLeadsPerAgent = perAgent,
                 };

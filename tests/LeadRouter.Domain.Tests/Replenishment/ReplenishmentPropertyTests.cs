@@ -1,7 +1,7 @@
 using CsCheck;
 using LeadRouter.Domain.Replenishment;
-using Release = LeadRouter.Domain.Replenishment.ReplenishmentDecision.Release;
 using Hold = LeadRouter.Domain.Replenishment.ReplenishmentDecision.Hold;
+using Release = LeadRouter.Domain.Replenishment.ReplenishmentDecision.Release;
 
 namespace LeadRouter.Domain.Tests.Replenishment;
 

@@ -28,8 +28,15 @@ public abstract class BrokerApiTests<TApp>(TApp app) : AppTests<TApp>(app) where
 
         var response = await admin.PostAsJsonAsync("/api/crm/brokers", new
         {
-            name, priority = 11, weight = 101, countries = new[] { "AE", "XX" }, hourCap = 0, dayCap = -1,
-            minAmount = 500, maxAmount = 100, timeZone = "Mars/Olympus",
+            name,
+            priority = 11,
+            weight = 101,
+            countries = new[] { "AE", "XX" },
+            hourCap = 0,
+            dayCap = -1,
+            minAmount = 500,
+            maxAmount = 100,
+            timeZone = "Mars/Olympus",
         }, Ct);
 
         Assert.Equal(["countries", "dayCap", "hourCap", "minAmount", "priority", "timeZone", "weight"], (await ErrorFieldsAsync(response)).Order());

@@ -48,7 +48,10 @@ public abstract class BrokerConcurrentIntakeTests<TApp>(TApp app) : AppTests<TAp
             {
                 var body = Enumerable.Range(start, Batch).Select(i => new
                 {
-                    name = $"Lead {stream}-{i}", email = $"s{stream}.{i}.{tag}@example.com", country, source,
+                    name = $"Lead {stream}-{i}",
+                    email = $"s{stream}.{i}.{tag}@example.com",
+                    country,
+                    source,
                 }).ToArray();
                 var response = await client.PostAsJsonAsync("/api/v1/leads", body, Ct);
                 Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));

@@ -30,7 +30,10 @@ public abstract class BrokerDeliveryTests<TApp>(TApp app) : AppTests<TApp>(app) 
     {
         var response = await admin.PostAsJsonAsync("/api/crm/brokers/upload-api", new
         {
-            brokerId, endpoint = endpoint.ToString(), apiKey, method = "POST",
+            brokerId,
+            endpoint = endpoint.ToString(),
+            apiKey,
+            method = "POST",
             headers = new Dictionary<string, string> { ["Content-Type"] = "application/json", ["X-Custom-Header"] = "value" },
         }, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -310,7 +313,9 @@ public abstract class BrokerDeliveryTests<TApp>(TApp app) : AppTests<TApp>(app) 
 
         var bad = await admin.PostAsJsonAsync("/api/crm/brokers/upload-api", new
         {
-            brokerId = broker.Id, endpoint = "ftp://example.com/x", method = "GET",
+            brokerId = broker.Id,
+            endpoint = "ftp://example.com/x",
+            method = "GET",
             headers = new Dictionary<string, string> { ["Bad Header"] = "x", ["webhook-id"] = "y" },
         }, Ct);
         var privateAddress = await admin.PostAsJsonAsync("/api/crm/brokers/upload-api", new { brokerId = broker.Id, endpoint = "http://10.0.0.1/leads" }, Ct);

@@ -27,8 +27,12 @@ public abstract class BrokerRoutingTests<TApp>(TApp app) : AppTests<TApp>(app) w
         var tag = Guid.NewGuid().ToString("N")[..10];
         db.Leads.AddRange(Enumerable.Range(0, count).Select(i => new Lead
         {
-            IdentityKey = $"email:{tag}.{i}@example.com", Email = $"{tag}.{i}@example.com", Country = country,
-            SourceId = route.SourceId, ImportId = import.Id, CreatedAt = App.Clock.GetUtcNow(),
+            IdentityKey = $"email:{tag}.{i}@example.com",
+            Email = $"{tag}.{i}@example.com",
+            Country = country,
+            SourceId = route.SourceId,
+            ImportId = import.Id,
+            CreatedAt = App.Clock.GetUtcNow(),
         }));
         db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(Ct);

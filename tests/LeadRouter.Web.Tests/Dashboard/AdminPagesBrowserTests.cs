@@ -1,8 +1,8 @@
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Members;
-using LeadRouter.Web.Tests.Members;
 using LeadRouter.Web.Tests.Infrastructure;
+using LeadRouter.Web.Tests.Members;
 using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 

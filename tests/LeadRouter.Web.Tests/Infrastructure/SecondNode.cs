@@ -2,11 +2,11 @@ using LeadRouter.Data;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Members;
-using LeadRouter.Web.Features.Replenishment;
 using LeadRouter.Web.Features.Notifications;
+using LeadRouter.Web.Features.Replenishment;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.EntityFrameworkCore;
 
 namespace LeadRouter.Web.Tests.Infrastructure;
 

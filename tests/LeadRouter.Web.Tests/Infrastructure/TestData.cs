@@ -17,8 +17,13 @@ public static class TestData
         var tag = Guid.NewGuid().ToString("N")[..10];
         var leads = Enumerable.Range(0, count).Select(i => new Lead
         {
-            IdentityKey = $"email:{tag}.{i}@example.com", Email = $"{tag}.{i}@example.com", Name = $"Lead {i}",
-            SourceId = src.Id, ImportId = import.Id, Status = status, CreatedAt = app.Clock.GetUtcNow(),
+            IdentityKey = $"email:{tag}.{i}@example.com",
+            Email = $"{tag}.{i}@example.com",
+            Name = $"Lead {i}",
+            SourceId = src.Id,
+            ImportId = import.Id,
+            Status = status,
+            CreatedAt = app.Clock.GetUtcNow(),
         }).ToList();
         db.Leads.AddRange(leads);
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);

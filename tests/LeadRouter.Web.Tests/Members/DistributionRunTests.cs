@@ -1,7 +1,7 @@
 using LeadRouter.Data.Members;
 using LeadRouter.Web.Features.Members;
-using Microsoft.AspNetCore.Hosting;
 using LeadRouter.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static LeadRouter.Web.Tests.Members.MemberSeeding;

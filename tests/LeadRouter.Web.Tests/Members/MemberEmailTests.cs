@@ -33,8 +33,14 @@ public abstract class MemberEmailTests<TApp> where TApp : LeadRouterApp, new()
         app.Get<IDbContextFactory<LeadRouterDb>>(), app.Clock,
         Options.Create(new EmailOptions
         {
-            Host = "127.0.0.1", Port = port, Security = SecureSocketOptions.None, From = "LeadRouter <noreply@leadrouter.test>",
-            AdminAddress = Admin, MaxAttempts = maxAttempts, RetryBaseSeconds = 30, TimeoutSeconds = 5,
+            Host = "127.0.0.1",
+            Port = port,
+            Security = SecureSocketOptions.None,
+            From = "LeadRouter <noreply@leadrouter.test>",
+            AdminAddress = Admin,
+            MaxAttempts = maxAttempts,
+            RetryBaseSeconds = 30,
+            TimeoutSeconds = 5,
         }),
         NullLogger<OutboxSender>.Instance);
 

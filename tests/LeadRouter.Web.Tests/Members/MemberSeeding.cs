@@ -16,7 +16,11 @@ static class MemberSeeding
         var tag = Guid.NewGuid().ToString("N")[..8];
         var import = new Import
         {
-            FileName = $"members_{tag}.csv", Purpose = ImportPurpose.Members, CreatedAt = app.Clock.GetUtcNow(), Rows = count, Accepted = count,
+            FileName = $"members_{tag}.csv",
+            Purpose = ImportPurpose.Members,
+            CreatedAt = app.Clock.GetUtcNow(),
+            Rows = count,
+            Accepted = count,
         };
         db.Imports.Add(import);
         await db.SaveChangesAsync(ct);
@@ -26,8 +30,13 @@ static class MemberSeeding
             var (name, email, address) = row?.Invoke(i) ?? ($"Lead {i}", $"lead{i}.{tag}@example.com", $"{i} Main St");
             return new Lead
             {
-                IdentityKey = $"email:{email}", Name = name, Email = email, Address = address, ImportId = import.Id,
-                Status = LeadStatus.New, CreatedAt = app.Clock.GetUtcNow(),
+                IdentityKey = $"email:{email}",
+                Name = name,
+                Email = email,
+                Address = address,
+                ImportId = import.Id,
+                Status = LeadStatus.New,
+                CreatedAt = app.Clock.GetUtcNow(),
             };
         });
         db.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -44,7 +53,11 @@ static class MemberSeeding
         var tierId = await db.Tiers.Where(t => t.Name == tier).Select(t => t.Id).SingleAsync(ct);
         var members = Enumerable.Range(1, count).Select(i => new Member
         {
-            Username = $"{prefix}{i}", Email = $"{prefix}{i}@example.com", TierId = tierId, Suspended = suspended, CreatedAt = app.Clock.GetUtcNow(),
+            Username = $"{prefix}{i}",
+            Email = $"{prefix}{i}@example.com",
+            TierId = tierId,
+            Suspended = suspended,
+            CreatedAt = app.Clock.GetUtcNow(),
         }).ToList();
         db.Members.AddRange(members);
         await db.SaveChangesAsync(ct);

@@ -37,8 +37,13 @@ public abstract class OverviewTests<TApp> where TApp : LeadRouterApp, new()
         {
             db.DistributionSchedules.Add(new DistributionSchedule
             {
-                Name = "Weekly Distribution", Frequency = ScheduleFrequency.Weekly, DayOfWeek = DayOfWeek.Monday, TimeUtc = new TimeOnly(9, 0),
-                Enabled = true, CreatedAt = app.Clock.GetUtcNow(), UpdatedAt = app.Clock.GetUtcNow(),
+                Name = "Weekly Distribution",
+                Frequency = ScheduleFrequency.Weekly,
+                DayOfWeek = DayOfWeek.Monday,
+                TimeUtc = new TimeOnly(9, 0),
+                Enabled = true,
+                CreatedAt = app.Clock.GetUtcNow(),
+                UpdatedAt = app.Clock.GetUtcNow(),
             });
             await db.SaveChangesAsync(Ct);
         }

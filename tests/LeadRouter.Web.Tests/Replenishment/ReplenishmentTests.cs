@@ -58,8 +58,16 @@ public abstract class ReplenishmentTests<TApp> where TApp : LeadRouterApp, new()
         var tag = Guid.NewGuid().ToString("N")[..10];
         var leads = Enumerable.Range(0, count).Select(i => new Lead
         {
-            IdentityKey = $"id:{tag}.{i}", Email = email?.Invoke(i) ?? $"{tag}.{i}@example.com", Phone = phone?.Invoke(i), Name = $"Lead {i}",
-            Grade = grade, Score = topScore - i, SourceId = src.Id, ImportId = import.Id, Status = status, CreatedAt = app.Clock.GetUtcNow(),
+            IdentityKey = $"id:{tag}.{i}",
+            Email = email?.Invoke(i) ?? $"{tag}.{i}@example.com",
+            Phone = phone?.Invoke(i),
+            Name = $"Lead {i}",
+            Grade = grade,
+            Score = topScore - i,
+            SourceId = src.Id,
+            ImportId = import.Id,
+            Status = status,
+            CreatedAt = app.Clock.GetUtcNow(),
         }).ToList();
         db.Leads.AddRange(leads);
         await db.SaveChangesAsync(Ct);

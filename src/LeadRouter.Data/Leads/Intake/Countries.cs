@@ -42,20 +42,20 @@ static class Countries
         }
         // Regions no culture names (territories, small states) are still known to RegionInfo by their code.
         for (var a = 'A'; a <= 'Z'; a++)
-        for (var b = 'A'; b <= 'Z'; b++)
-        {
-            var code = $"{a}{b}";
-            if (regions.ContainsKey(code) || code is "EU" or "UN" or "EZ" or "QO" or "XK" or "ZZ") continue;
-            try
+            for (var b = 'A'; b <= 'Z'; b++)
             {
-                var region = new RegionInfo(code);
-                if (region.TwoLetterISORegionName == code && region.ThreeLetterISORegionName.Length == 3) regions.TryAdd(code, region);
+                var code = $"{a}{b}";
+                if (regions.ContainsKey(code) || code is "EU" or "UN" or "EZ" or "QO" or "XK" or "ZZ") continue;
+                try
+                {
+                    var region = new RegionInfo(code);
+                    if (region.TwoLetterISORegionName == code && region.ThreeLetterISORegionName.Length == 3) regions.TryAdd(code, region);
+                }
+                catch (ArgumentException)
+                {
+                    // Not a region.
+                }
             }
-            catch (ArgumentException)
-            {
-                // Not a region.
-            }
-        }
 
         foreach (var (code, region) in regions)
         {

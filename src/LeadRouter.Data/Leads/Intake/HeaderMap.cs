@@ -37,11 +37,21 @@ sealed class HeaderMap
     /// <summary>Names accepted as the field part of <c>--map field=Header</c>.</summary>
     static readonly Dictionary<string, LeadField> FieldNames = new()
     {
-        ["id"] = LeadField.ExternalId, ["externalid"] = LeadField.ExternalId, ["name"] = LeadField.Name,
-        ["firstname"] = LeadField.FirstName, ["lastname"] = LeadField.LastName, ["email"] = LeadField.Email,
-        ["phone"] = LeadField.Phone, ["company"] = LeadField.Company, ["address"] = LeadField.Address,
-        ["city"] = LeadField.City, ["country"] = LeadField.Country, ["source"] = LeadField.Source,
-        ["amount"] = LeadField.Amount, ["grade"] = LeadField.Grade, ["score"] = LeadField.Score,
+        ["id"] = LeadField.ExternalId,
+        ["externalid"] = LeadField.ExternalId,
+        ["name"] = LeadField.Name,
+        ["firstname"] = LeadField.FirstName,
+        ["lastname"] = LeadField.LastName,
+        ["email"] = LeadField.Email,
+        ["phone"] = LeadField.Phone,
+        ["company"] = LeadField.Company,
+        ["address"] = LeadField.Address,
+        ["city"] = LeadField.City,
+        ["country"] = LeadField.Country,
+        ["source"] = LeadField.Source,
+        ["amount"] = LeadField.Amount,
+        ["grade"] = LeadField.Grade,
+        ["score"] = LeadField.Score,
     };
 
     static Dictionary<string, (LeadField, int)> Build(params (LeadField Field, string[] Names)[] groups)

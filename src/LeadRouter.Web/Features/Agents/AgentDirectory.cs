@@ -42,8 +42,11 @@ public sealed class AgentDirectory(IDbContextFactory<LeadRouterDb> dbs, TimeProv
             throw new InputException("name", $"An agent named '{name}' already exists.");
         var agent = new Agent
         {
-            Name = name, Email = request.Email?.Trim().ToLowerInvariant(), Weight = request.Weight,
-            Capacity = request.Capacity, CreatedAt = clock.GetUtcNow(),
+            Name = name,
+            Email = request.Email?.Trim().ToLowerInvariant(),
+            Weight = request.Weight,
+            Capacity = request.Capacity,
+            CreatedAt = clock.GetUtcNow(),
         };
         db.Agents.Add(agent);
         await db.SaveChangesAsync(ct);

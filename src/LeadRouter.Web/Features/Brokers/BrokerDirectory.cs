@@ -57,13 +57,21 @@ public sealed class BrokerDirectory(IDbContextFactory<LeadRouterDb> dbs, TimePro
     {
         var broker = new Broker
         {
-            Name = request.Name?.Trim() ?? "", Active = request.Active, Priority = request.Priority, Weight = request.Weight,
+            Name = request.Name?.Trim() ?? "",
+            Active = request.Active,
+            Priority = request.Priority,
+            Weight = request.Weight,
             Countries = BrokerRules.JoinCountries(request.Countries ?? []),
             CountryWeights = BrokerRules.JoinCountryWeights(request.CountryWeights),
-            MinAmount = request.MinAmount, MaxAmount = request.MaxAmount, Currency = request.Currency?.Trim().ToUpperInvariant(),
-            HourlyCap = request.HourCap, DailyCap = request.DayCap, MonthlyCap = request.MonthCap,
+            MinAmount = request.MinAmount,
+            MaxAmount = request.MaxAmount,
+            Currency = request.Currency?.Trim().ToUpperInvariant(),
+            HourlyCap = request.HourCap,
+            DailyCap = request.DayCap,
+            MonthlyCap = request.MonthCap,
             TimeZone = string.IsNullOrWhiteSpace(request.TimeZone) ? "UTC" : request.TimeZone.Trim(),
-            AutoPush = request.AutoPush, CreatedAt = clock.GetUtcNow(),
+            AutoPush = request.AutoPush,
+            CreatedAt = clock.GetUtcNow(),
         };
         BrokerRules.Validate(broker);
         await using var db = await dbs.CreateDbContextAsync(ct);

@@ -104,16 +104,30 @@ public sealed class DispatchDeliveries(
         var now = clock.GetUtcNow();
         var sample = new Lead
         {
-            Id = 0, IdentityKey = "test", ExternalId = "test-lead", Name = "Test Lead", Email = "test.lead@example.com",
-            Phone = "+971500000000", Country = "AE", Amount = 1000m, CreatedAt = now,
+            Id = 0,
+            IdentityKey = "test",
+            ExternalId = "test-lead",
+            Name = "Test Lead",
+            Email = "test.lead@example.com",
+            Phone = "+971500000000",
+            Country = "AE",
+            Amount = 1000m,
+            CreatedAt = now,
         };
         var webhookId = NewWebhookId();
         var answer = await pushClient().SendAsync(Message(broker, webhookId, Body(sample, "TEST", test: true)), ct);
         var status = answer.HttpStatus is >= 200 and < 300 ? DeliveryStatus.Delivered : DeliveryStatus.Rejected;
         db.PushLogs.Add(new PushLog
         {
-            BrokerId = brokerId, Test = true, Attempt = 1, Status = status, HttpStatus = answer.HttpStatus,
-            ResponseExcerpt = answer.Excerpt, DurationMs = answer.DurationMs, Error = answer.Error, At = clock.GetUtcNow(),
+            BrokerId = brokerId,
+            Test = true,
+            Attempt = 1,
+            Status = status,
+            HttpStatus = answer.HttpStatus,
+            ResponseExcerpt = answer.Excerpt,
+            DurationMs = answer.DurationMs,
+            Error = answer.Error,
+            At = clock.GetUtcNow(),
         });
         await db.SaveChangesAsync(ct);
         return new PushAttemptDto(null, webhookId, 1, status, answer.HttpStatus, answer.Excerpt, answer.DurationMs, answer.Error, null);
@@ -122,8 +136,13 @@ public sealed class DispatchDeliveries(
     /// <summary>The outbox row of one routed lead (written by the routing transaction).</summary>
     internal static Delivery NewDelivery(long leadId, long brokerId, DeliveryTrigger trigger, DateTimeOffset now) => new()
     {
-        WebhookId = NewWebhookId(), LeadId = leadId, BrokerId = brokerId, Trigger = trigger, Status = DeliveryStatus.Pending,
-        NextAttemptAt = now, CreatedAt = now,
+        WebhookId = NewWebhookId(),
+        LeadId = leadId,
+        BrokerId = brokerId,
+        Trigger = trigger,
+        Status = DeliveryStatus.Pending,
+        NextAttemptAt = now,
+        CreatedAt = now,
     };
 
     static string NewWebhookId() => "msg_" + Guid.CreateVersion7().ToString("N");
@@ -176,8 +195,16 @@ public sealed class DispatchDeliveries(
             log.LogWarning("Delivery {DeliveryId} lost its lease before attempt {Attempt} was recorded; the attempt is logged only", d.Id, attempt);
         db.PushLogs.Add(new PushLog
         {
-            DeliveryId = d.Id, BrokerId = d.BrokerId, LeadId = d.LeadId, Attempt = attempt, Status = status,
-            HttpStatus = answer.HttpStatus, ResponseExcerpt = answer.Excerpt, DurationMs = answer.DurationMs, Error = answer.Error, At = now,
+            DeliveryId = d.Id,
+            BrokerId = d.BrokerId,
+            LeadId = d.LeadId,
+            Attempt = attempt,
+            Status = status,
+            HttpStatus = answer.HttpStatus,
+            ResponseExcerpt = answer.Excerpt,
+            DurationMs = answer.DurationMs,
+            Error = answer.Error,
+            At = now,
         });
         await db.SaveChangesAsync(ct);
 
@@ -247,10 +274,21 @@ public sealed class DispatchDeliveries(
     {
         var node = new JsonObject
         {
-            ["id"] = lead.Id, ["externalId"] = lead.ExternalId, ["name"] = lead.Name, ["email"] = lead.Email, ["phone"] = lead.Phone,
-            ["company"] = lead.Company, ["address"] = lead.Address, ["city"] = lead.City, ["country"] = lead.Country,
-            ["amount"] = lead.Amount, ["grade"] = lead.Grade, ["score"] = lead.Score, ["source"] = source,
-            ["createdAt"] = lead.CreatedAt, ["attributes"] = lead.Attributes is { } a ? JsonNode.Parse(a) : null,
+            ["id"] = lead.Id,
+            ["externalId"] = lead.ExternalId,
+            ["name"] = lead.Name,
+            ["email"] = lead.Email,
+            ["phone"] = lead.Phone,
+            ["company"] = lead.Company,
+            ["address"] = lead.Address,
+            ["city"] = lead.City,
+            ["country"] = lead.Country,
+            ["amount"] = lead.Amount,
+            ["grade"] = lead.Grade,
+            ["score"] = lead.Score,
+            ["source"] = source,
+            ["createdAt"] = lead.CreatedAt,
+            ["attributes"] = lead.Attributes is { } a ? JsonNode.Parse(a) : null,
         };
         if (test) node["test"] = true;
         return node.ToJsonString(Json);

@@ -150,8 +150,14 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
 
         db.BrokerAssignments.AddRange(routed.Select(r => new BrokerAssignment
         {
-            LeadId = r.LeadId, BrokerId = r.BrokerId, SourceId = sourceOf[r.LeadId], Priority = r.Priority,
-            Country = r.GroupKey.Country, Trigger = trigger, RoutedAt = now, Decision = DecisionText(r),
+            LeadId = r.LeadId,
+            BrokerId = r.BrokerId,
+            SourceId = sourceOf[r.LeadId],
+            Priority = r.Priority,
+            Country = r.GroupKey.Country,
+            Trigger = trigger,
+            RoutedAt = now,
+            Decision = DecisionText(r),
         }));
         // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.
         var pushTo = brokers.Where(b => b.AutoPush && b.EndpointUrl is not null).Select(b => b.Id).ToHashSet();
@@ -163,7 +169,10 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             await db.BrokerRotations.Where(r => r.Priority == priority && r.Country == country).ExecuteDeleteAsync(ct);
             db.BrokerRotations.AddRange(batch.Groups[key].CurrentWeights.Select(kv => new BrokerRotation
             {
-                Priority = priority, Country = country, BrokerId = kv.Key, Current = kv.Value,
+                Priority = priority,
+                Country = country,
+                BrokerId = kv.Key,
+                Current = kv.Value,
             }));
         }
 

@@ -43,9 +43,21 @@ public sealed class IntakeLeads(ImportLeads import, IDbContextFactory<LeadRouter
     /// <summary>JSON field → import field (the header written for it).</summary>
     static readonly Dictionary<string, string> Fields = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["externalId"] = "externalid", ["id"] = "externalid", ["name"] = "name", ["firstName"] = "firstname", ["lastName"] = "lastname",
-        ["email"] = "email", ["phone"] = "phone", ["company"] = "company", ["address"] = "address", ["city"] = "city",
-        ["country"] = "country", ["amount"] = "amount", ["grade"] = "grade", ["score"] = "score", ["source"] = "source",
+        ["externalId"] = "externalid",
+        ["id"] = "externalid",
+        ["name"] = "name",
+        ["firstName"] = "firstname",
+        ["lastName"] = "lastname",
+        ["email"] = "email",
+        ["phone"] = "phone",
+        ["company"] = "company",
+        ["address"] = "address",
+        ["city"] = "city",
+        ["country"] = "country",
+        ["amount"] = "amount",
+        ["grade"] = "grade",
+        ["score"] = "score",
+        ["source"] = "source",
     };
 
     /// <exception cref="InputException">The body is not a lead or an array of leads, or a lead is invalid (nothing stored).</exception>
@@ -100,7 +112,10 @@ public sealed class IntakeLeads(ImportLeads import, IDbContextFactory<LeadRouter
 
         var options = new ImportOptions
         {
-            FileName = "api.csv", SourceColumn = "source", DefaultRegion = defaultRegion, ImportedBy = importedBy,
+            FileName = "api.csv",
+            SourceColumn = "source",
+            DefaultRegion = defaultRegion,
+            ImportedBy = importedBy,
             Map = Fields.Values.Distinct().Where(f => f != "source" && known.Contains(f)).ToDictionary(f => f, f => f, StringComparer.OrdinalIgnoreCase),
         };
         var result = await import.RunAsync(csv, options, null, ct);

@@ -40,8 +40,13 @@ public static class LeadsEndpoints
         {
             FileName = Path.GetFileName(file.FileName),
             Purpose = reserve == true ? ImportPurpose.Reserve : ImportPurpose.Agents,
-            Source = source, SourceColumn = sourceColumn, Map = ImportMaps.Parse(map is null ? [] : map.Split('\n')), Sheet = sheet,
-            DefaultRegion = defaultRegion, SkipInvalid = skipInvalid == true, ImportedBy = user.Identity?.Name,
+            Source = source,
+            SourceColumn = sourceColumn,
+            Map = ImportMaps.Parse(map is null ? [] : map.Split('\n')),
+            Sheet = sheet,
+            DefaultRegion = defaultRegion,
+            SkipInvalid = skipInvalid == true,
+            ImportedBy = user.Identity?.Name,
         };
         await using var stream = file.OpenReadStream();
         var result = await import.RunAsync(stream, options, null, ct);

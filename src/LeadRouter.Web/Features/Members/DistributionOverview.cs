@@ -79,7 +79,9 @@ public sealed class DistributionOverview(IDbContextFactory<LeadRouterDb> dbs, Ti
                              orderby i.CreatedAt, i.Id
                              select new
                              {
-                                 i.Id, i.FileName, i.CreatedAt,
+                                 i.Id,
+                                 i.FileName,
+                                 i.CreatedAt,
                                  Exhausted = s != null && s.Status == MemberImportStatus.Exhausted,
                                  ExhaustedAt = s == null ? null : s.ExhaustedAt,
                              }).ToListAsync(ct);

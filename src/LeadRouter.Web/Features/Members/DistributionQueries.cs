@@ -39,7 +39,11 @@ public sealed class DistributionQueries(IDbContextFactory<LeadRouterDb> dbs)
                           orderby i.CreatedAt descending, i.Id descending
                           select new
                           {
-                              i.Id, i.FileName, i.Accepted, i.ImportedBy, i.CreatedAt,
+                              i.Id,
+                              i.FileName,
+                              i.Accepted,
+                              i.ImportedBy,
+                              i.CreatedAt,
                               Status = r == null ? DistributionRunStatus.Queued : r.Status,
                               RunId = r == null ? (long?)null : r.Id,
                               Started = r == null ? null : r.StartedAt,

@@ -56,8 +56,13 @@ public sealed class MemberDirectory(IDbContextFactory<LeadRouterDb> dbs, UserAcc
             userId = (await accounts.AddAsync(email, request.Password, Roles.Member, ct)).Id;
         var member = new Member
         {
-            Username = username, Email = email, TierId = tier.Id, Suspended = request.Suspended,
-            EmailOptOut = request.EmailOptOut, UserId = userId, CreatedAt = clock.GetUtcNow(),
+            Username = username,
+            Email = email,
+            TierId = tier.Id,
+            Suspended = request.Suspended,
+            EmailOptOut = request.EmailOptOut,
+            UserId = userId,
+            CreatedAt = clock.GetUtcNow(),
         };
         db.Members.Add(member);
         await db.SaveChangesAsync(ct);

@@ -109,7 +109,9 @@ public static class MembersEndpoints
     {
         var options = new ImportOptions
         {
-            FileName = Path.GetFileName(csvFile.FileName), Purpose = ImportPurpose.Members, ImportedBy = user.Identity?.Name,
+            FileName = Path.GetFileName(csvFile.FileName),
+            Purpose = ImportPurpose.Members,
+            ImportedBy = user.Identity?.Name,
             RequiredColumns = ["Name", "Email", "Address"],
         };
         await using var stream = csvFile.OpenReadStream();

@@ -112,8 +112,13 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         {
             var run = new DistributionRun
             {
-                Kind = DistributionRunKind.Scheduled, Status = DistributionRunStatus.Processing, LeaseToken = token,
-                LeaseUntil = now.AddSeconds(options.Value.LeaseSeconds), RequestedBy = requestedBy, CreatedAt = now, StartedAt = now,
+                Kind = DistributionRunKind.Scheduled,
+                Status = DistributionRunStatus.Processing,
+                LeaseToken = token,
+                LeaseUntil = now.AddSeconds(options.Value.LeaseSeconds),
+                RequestedBy = requestedBy,
+                CreatedAt = now,
+                StartedAt = now,
             };
             db.DistributionRuns.Add(run);
             await db.SaveChangesAsync(ct);
@@ -137,8 +142,11 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         if (await db.DistributionRuns.AsNoTracking().SingleOrDefaultAsync(r => r.ImportId == importId, ct) is { } existing) return existing;
         var run = new DistributionRun
         {
-            ImportId = importId, Kind = DistributionRunKind.Manual, Status = DistributionRunStatus.Queued,
-            RequestedBy = requestedBy, CreatedAt = clock.GetUtcNow(),
+            ImportId = importId,
+            Kind = DistributionRunKind.Manual,
+            Status = DistributionRunStatus.Queued,
+            RequestedBy = requestedBy,
+            CreatedAt = clock.GetUtcNow(),
         };
         db.DistributionRuns.Add(run);
         try
@@ -240,7 +248,11 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         var byMember = plan.Shares.GroupBy(s => s.MemberId).ToDictionary(g => g.Key, g => g.Count());
         var files = members.Where(m => byMember.ContainsKey(m.Id)).Select(m => new MemberFile
         {
-            MemberId = m.Id, RunId = runId, Name = $"leads_{m.Username}_{runId}.csv", LeadCount = byMember[m.Id], TierName = m.Tier,
+            MemberId = m.Id,
+            RunId = runId,
+            Name = $"leads_{m.Username}_{runId}.csv",
+            LeadCount = byMember[m.Id],
+            TierName = m.Tier,
             CreatedAt = now,
         }).ToList();
         db.MemberFiles.AddRange(files);

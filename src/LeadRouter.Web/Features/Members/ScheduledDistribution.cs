@@ -115,8 +115,15 @@ public sealed class ScheduledDistribution(IDbContextFactory<LeadRouterDb> dbs, T
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.ScheduleExecutions.Add(new ScheduleExecution
         {
-            ExecutionId = Guid.NewGuid(), ScheduleId = schedule.Id, ScheduleName = schedule.Name, OccurrenceAt = occurrenceAt, ExecutedAt = now,
-            Status = ScheduleExecutionStatus.Running, Attempts = 1, LeaseToken = token, LeaseUntil = lease,
+            ExecutionId = Guid.NewGuid(),
+            ScheduleId = schedule.Id,
+            ScheduleName = schedule.Name,
+            OccurrenceAt = occurrenceAt,
+            ExecutedAt = now,
+            Status = ScheduleExecutionStatus.Running,
+            Attempts = 1,
+            LeaseToken = token,
+            LeaseUntil = lease,
         });
         try
         {

@@ -71,8 +71,15 @@ public static class RunEmails
 
     static OutboxMessage New(string messageId, string kind, string to, string subject, string body, long runId, DateTimeOffset now) => new()
     {
-        MessageId = messageId, Kind = kind, To = to, Subject = subject, Body = body, RunId = runId, Status = OutboxStatus.Pending,
-        NextAttemptAt = now, CreatedAt = now,
+        MessageId = messageId,
+        Kind = kind,
+        To = to,
+        Subject = subject,
+        Body = body,
+        RunId = runId,
+        Status = OutboxStatus.Pending,
+        NextAttemptAt = now,
+        CreatedAt = now,
     };
 
     /// <summary>The domain part of the sender address, for Message-Ids; <c>leadrouter.local</c> when it has none.</summary>

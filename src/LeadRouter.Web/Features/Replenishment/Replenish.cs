@@ -106,7 +106,9 @@ public sealed class Replenish(IDbContextFactory<LeadRouterDb> dbs, TimeProvider 
         var decision = ReplenishmentPlanner.Plan(policy, loaded?.Metrics, now);
         var run = new ReplenishmentRun
         {
-            RanAt = now, Trigger = request.Trigger, Error = error,
+            RanAt = now,
+            Trigger = request.Trigger,
+            Error = error,
             Metrics = loaded is null ? null : JsonSerializer.Serialize(loaded.Dto),
         };
         var releasedIds = new List<long>();
