@@ -16,13 +16,7 @@ public abstract class DistributionRunTests<TApp> where TApp : LeadRouterApp, new
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static async Task<TApp> StartAsync()
-    {
-        var app = new TApp();
-        if (app.SkipReason is { } reason) Assert.Skip(reason);
-        await app.InitializeAsync();
-        return app;
-    }
+    static Task<TApp> StartAsync() => StartFreshAsync<TApp>();
 
     static async Task<DistributionReport> RunAsync(IServiceProvider services, long importId)
     {

@@ -21,13 +21,7 @@ public abstract class MemberEmailTests<TApp> where TApp : LeadRouterApp, new()
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static async Task<TApp> StartAsync()
-    {
-        var app = new TApp();
-        if (app.SkipReason is { } reason) Assert.Skip(reason);
-        await app.InitializeAsync();
-        return app;
-    }
+    static Task<TApp> StartAsync() => StartFreshAsync<TApp>();
 
     static OutboxSender Sender(LeadRouterApp app, int port, int maxAttempts = 8) => new(
         app.Get<IDbContextFactory<LeadRouterDb>>(), app.Clock,

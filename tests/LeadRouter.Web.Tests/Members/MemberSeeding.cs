@@ -8,6 +8,18 @@ namespace LeadRouter.Web.Tests.Members;
 /// <summary>Arranges member imports and members directly through EF (the import pipeline is tested elsewhere).</summary>
 static class MemberSeeding
 {
+    /// <summary>
+    /// Starts an app on a fresh database of its own (a run serves every eligible member in the database, so these tests
+    /// cannot share one); skips when the database is not available.
+    /// </summary>
+    public static async Task<TApp> StartFreshAsync<TApp>() where TApp : LeadRouterApp, new()
+    {
+        var app = new TApp();
+        if (app.SkipReason is { } reason) Assert.Skip(reason);
+        await app.InitializeAsync();
+        return app;
+    }
+
     /// <summary>A member import with <paramref name="count"/> leads (Name, Email, Address, status New); returns its id.</summary>
     public static async Task<long> ImportAsync(LeadRouterApp app, int count, Func<int, (string Name, string Email, string Address)>? row = null)
     {

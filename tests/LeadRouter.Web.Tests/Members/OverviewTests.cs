@@ -16,13 +16,7 @@ public abstract class OverviewTests<TApp> where TApp : LeadRouterApp, new()
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static async Task<TApp> StartAsync()
-    {
-        var app = new TApp();
-        if (app.SkipReason is { } reason) Assert.Skip(reason);
-        await app.InitializeAsync();
-        return app;
-    }
+    static Task<TApp> StartAsync() => StartFreshAsync<TApp>();
 
     [Fact]
     public async Task Overview_splits_active_and_exhausted_imports_and_estimates_from_what_members_can_still_receive()

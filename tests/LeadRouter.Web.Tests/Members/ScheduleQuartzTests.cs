@@ -19,13 +19,7 @@ public abstract class ScheduleQuartzTests<TApp> where TApp : LeadRouterApp, new(
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static async Task<TApp> StartAsync()
-    {
-        var app = new TApp();
-        if (app.SkipReason is { } reason) Assert.Skip(reason);
-        await app.InitializeAsync();
-        return app;
-    }
+    static Task<TApp> StartAsync() => StartFreshAsync<TApp>();
 
     /// <summary>A node of the same app (same database and clock) with the Quartz scheduler on.</summary>
     static WebApplicationFactory<Program> Node(LeadRouterApp app) => app.WithWebHostBuilder(b => b

@@ -15,13 +15,7 @@ public abstract class ScheduleTests<TApp> where TApp : LeadRouterApp, new()
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static async Task<TApp> StartAsync()
-    {
-        var app = new TApp();
-        if (app.SkipReason is { } reason) Assert.Skip(reason);
-        await app.InitializeAsync();
-        return app;
-    }
+    static Task<TApp> StartAsync() => StartFreshAsync<TApp>();
 
     static Task<ScheduleDto> AddAsync(LeadRouterApp app, string name, int minLeads = 0) =>
         app.Get<ScheduleDirectory>().AddAsync(new NewSchedule(name, Domain.Members.ScheduleFrequency.Weekly, DayOfWeek.Monday, null, "09:00", minLeads), Ct);
