@@ -214,6 +214,13 @@ public abstract class PostbackTests<TApp>(TApp app) : AppTests<TApp>(app) where 
     }
 
     [Fact]
+    public void The_rules_enums_mirror_the_stored_ones_name_for_name()
+    {
+        Assert.Equal(Enum.GetNames<LeadStatus>(), Enum.GetNames<Domain.Postbacks.LeadStage>());
+        Assert.Equal(Enum.GetNames<PostbackEvent>(), Enum.GetNames<Domain.Postbacks.OutcomeKind>());
+    }
+
+    [Fact]
     public async Task KWD_keeps_three_decimals_and_JPY_none()
     {
         var a = await ArrangeAsync();
