@@ -50,6 +50,8 @@ sealed class BenchArgs
                                                           backlog assignment through LeadAssigner
               replenish [--db DB] [--reserve N] [--release K] [--warm] [--profile]
                                                           one replenishment run releasing K of N reserve leads
+              report [--db DB] [--leads N] [--postbacks P]
+                                                          broker performance report over N routed leads and P postbacks
               micro [BenchmarkDotNet args]                micro benchmarks (e.g. micro --filter '*')
             DB: omitted or a file path = a fresh SQLite temp file; 'Host=…' = a fresh PostgreSQL database on that server.
             """);

@@ -15,6 +15,7 @@ try
         "import" => await ImportLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "assign" => await AssignLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "replenish" => await ReplenishLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        "report" => await ReportLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "micro" => RunMicro(args.Skip(1).ToArray()),
         _ => BenchArgs.Usage(),
     };
