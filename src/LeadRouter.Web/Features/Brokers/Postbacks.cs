@@ -261,6 +261,8 @@ public sealed class ReceivePostback(IDbContextFactory<LeadRouterDb> dbs, TimePro
 /// <summary>Routes of postbacks (<c>/api/v1/postbacks/{brokerId}</c>, brokers authenticate themselves) and the lead timeline.</summary>
 public static class PostbacksEndpoints
 {
+    const int MaxBody = 64 * 1024;
+
     public static IEndpointRouteBuilder MapPostbacks(this IEndpointRouteBuilder app)
     {
         var postbacks = app.MapGroup("/api/v1/postbacks").WithTags("Postbacks").AllowAnonymous().RequireRateLimiting(RateLimits.Intake);
@@ -281,8 +283,13 @@ public static class PostbacksEndpoints
     static async Task<Results<Ok<PostbackResult>, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnauthorizedHttpResult>> Post(
         long brokerId, HttpRequest request, PostbackTokens tokens, ReceivePostback receive, ILogger<ReceivePostback> log, CancellationToken ct)
     {
+        if (request.ContentLength > MaxBody) throw new InputException("body", "A postback body is at most 64 KB.");
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync(ct);
+        var buffer = new char[MaxBody + 1];
+        var length = 0;
+        for (int read; length < buffer.Length && (read = await reader.ReadAsync(buffer.AsMemory(length), ct)) > 0;) length += read;
+        if (length > MaxBody) throw new InputException("body", "A postback body is at most 64 KB.");
+        var body = new string(buffer, 0, length);
         var (auth, reason) = await tokens.AuthenticateAsync(brokerId, request, body, ct);
         if (auth is not { } how) return Refuse(log, brokerId, request, reason);
         return Answer(await receive.RunAsync(brokerId, PostbackInput.FromJson(body), how, ct), request.HttpContext.Response);
