@@ -202,6 +202,7 @@ public abstract class PostbackTests<TApp>(TApp app) : AppTests<TApp>(app) where 
     [InlineData("deposit", "10", "XYZ", "currency")]
     [InlineData("deposit", "10", null, "currency")]
     [InlineData("won", null, null, "event")]
+    [InlineData("accepted,rejected", null, null, "event")]
     public async Task Bad_fields_get_400_naming_the_field(string ev, string? amount, string? currency, string field)
     {
         var a = await ArrangeAsync();

@@ -62,7 +62,7 @@ public sealed record PostbackInput(long? LeadId, string? ExternalRef, PostbackEv
 
         PostbackEvent kind = default;
         if (Text("event") is not { } ev) errors["event"] = ["Required: accepted, rejected, duplicate, contacted, deposit, converted or lost."];
-        else if (!Enum.TryParse(ev, ignoreCase: true, out kind) || !Enum.IsDefined(kind) || ev.Any(char.IsDigit))
+        else if (!ev.All(char.IsAsciiLetter) || !Enum.TryParse(ev, ignoreCase: true, out kind) || !Enum.IsDefined(kind))
             errors["event"] = [$"'{ev}' is not one of accepted, rejected, duplicate, contacted, deposit, converted, lost."];
 
         var eventId = Text("eventId");
