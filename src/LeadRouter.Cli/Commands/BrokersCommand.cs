@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace LeadRouter.Cli.Commands;
 
-/// <summary><c>leadrouter brokers add|list|set|delete|stats</c>.</summary>
+/// <summary><c>leadrouter brokers add|list|set|delete|stats|set-api|postback-token|report</c>.</summary>
 static class BrokersCommand
 {
     public static Command Create()
@@ -19,6 +19,8 @@ static class BrokersCommand
         cmd.Subcommands.Add(Delete());
         cmd.Subcommands.Add(Stats());
         cmd.Subcommands.Add(SetApi());
+        cmd.Subcommands.Add(BrokerPostbackCommands.PostbackToken());
+        cmd.Subcommands.Add(BrokerPostbackCommands.Report());
         return cmd;
     }
 

@@ -253,6 +253,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<DateTimeOffset?>("PausedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("PostbackTokenHash")
+                        .HasColumnType("text");
+
                     b.Property<int>("Priority")
                         .HasColumnType("integer");
 
@@ -435,6 +438,94 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("Deliveries");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.LeadEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("AmountMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AuthMethod")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LeadStatusAfter")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BrokerId", "EventId")
+                        .IsUnique();
+
+                    b.HasIndex("LeadId", "BrokerId");
+
+                    b.ToTable("LeadEvents");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.LeadOutcome", b =>
+                {
+                    b.Property<long>("LeadId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("ConvertedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("FirstDepositAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("FirstDepositCurrency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<long?>("FirstDepositMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("LeadId");
+
+                    b.HasIndex("BrokerId");
+
+                    b.ToTable("LeadOutcomes");
                 });
 
             modelBuilder.Entity("LeadRouter.Data.Brokers.PushLog", b =>
@@ -1615,6 +1706,36 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.HasOne("LeadRouter.Data.Leads.Lead", null)
                         .WithMany()
                         .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.LeadEvent", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.LeadOutcome", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Brokers.LeadOutcome", "LeadId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -240,6 +240,9 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<long?>("PausedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PostbackTokenHash")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
 
@@ -418,6 +421,92 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("Deliveries");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.LeadEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AmountMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AuthMethod")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LeadId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeadStatusAfter")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BrokerId", "EventId")
+                        .IsUnique();
+
+                    b.HasIndex("LeadId", "BrokerId");
+
+                    b.ToTable("LeadEvents");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.LeadOutcome", b =>
+                {
+                    b.Property<long>("LeadId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ConvertedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FirstDepositAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FirstDepositCurrency")
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FirstDepositMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("LeadId");
+
+                    b.HasIndex("BrokerId");
+
+                    b.ToTable("LeadOutcomes");
                 });
 
             modelBuilder.Entity("LeadRouter.Data.Brokers.PushLog", b =>
@@ -1562,6 +1651,36 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.HasOne("LeadRouter.Data.Leads.Lead", null)
                         .WithMany()
                         .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.LeadEvent", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.LeadOutcome", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadRouter.Data.Leads.Lead", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Brokers.LeadOutcome", "LeadId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

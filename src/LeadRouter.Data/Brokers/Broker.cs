@@ -47,6 +47,8 @@ public sealed class Broker
     public string? ApiKeyProtected { get; set; }
     /// <summary>The Standard Webhooks signing secret, encrypted with Data Protection; never returned.</summary>
     public string? SigningSecretProtected { get; set; }
+    /// <summary>SHA-256 (hex) of the broker's postback token, or null when none was issued; the token is shown once.</summary>
+    public string? PostbackTokenHash { get; set; }
     /// <summary>The request header that carries the API key (default <c>X-API-Key</c>).</summary>
     public string? ApiKeyHeader { get; set; }
     /// <summary>Failed push attempts in a row (any delivery); a success resets it. Reaching the limit pauses the broker.</summary>

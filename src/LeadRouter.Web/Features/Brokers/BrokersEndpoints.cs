@@ -41,6 +41,8 @@ public static class BrokersEndpoints
         crm.MapPost("/brokers/push-lead", PushLead).RequireRateLimiting(Platform.RateLimits.Push);
         crm.MapPost("/brokers/{id:long}/test-push", TestPush).RequireRateLimiting(Platform.RateLimits.Push);
         crm.MapGet("/brokers/{id:long}/deliveries", ListDeliveries);
+        app.MapPostbacks();
+        app.MapBrokerReports();
         return app;
     }
 

@@ -19,6 +19,10 @@ public static class BrokersModule
         builder.Services.AddSingleton<EndpointGuard>();
         builder.Services.AddSingleton<BrokerApiConfig>();
         builder.Services.AddSingleton<DispatchDeliveries>();
+        builder.Services.AddSingleton<PostbackTokens>();
+        builder.Services.AddSingleton<ReceivePostback>();
+        builder.Services.AddSingleton<LeadTimeline>();
+        builder.Services.AddSingleton<BrokerReport>();
         // Pushes: the address guard's handler (no redirects); the pipeline only bounds each attempt, retries are stored.
         builder.Services.AddHttpClient<BrokerPushClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<EndpointGuard>().CreateHandler())

@@ -1,12 +1,11 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
 #pragma warning disable CA1814 // Prefer jagged arrays over multidimensional
 
-namespace LeadRouter.Data.Postgres.Migrations
+namespace LeadRouter.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -18,16 +17,16 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Agents",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Email = table.Column<string>(type: "text", nullable: true),
-                    Active = table.Column<bool>(type: "boolean", nullable: false),
-                    Away = table.Column<bool>(type: "boolean", nullable: false),
-                    Weight = table.Column<int>(type: "integer", nullable: false),
-                    Capacity = table.Column<int>(type: "integer", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Email = table.Column<string>(type: "TEXT", nullable: true),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Away = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Weight = table.Column<int>(type: "INTEGER", nullable: false),
+                    Capacity = table.Column<int>(type: "INTEGER", nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -38,10 +37,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AspNetRoles",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -52,21 +51,21 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    PasswordHash = table.Column<string>(type: "text", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "text", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "TEXT", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LockoutEnd = table.Column<long>(type: "INTEGER", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -77,10 +76,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerRotations",
                 columns: table => new
                 {
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Current = table.Column<long>(type: "bigint", nullable: false)
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Current = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -91,8 +90,8 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerRoutingLocks",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false),
-                    Version = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -103,34 +102,35 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Brokers",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Active = table.Column<bool>(type: "boolean", nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Weight = table.Column<int>(type: "integer", nullable: false),
-                    Countries = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
-                    CountryWeights = table.Column<string>(type: "text", nullable: true),
-                    MinAmount = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: true),
-                    MaxAmount = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: true),
-                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: true),
-                    HourlyCap = table.Column<int>(type: "integer", nullable: true),
-                    DailyCap = table.Column<int>(type: "integer", nullable: true),
-                    MonthlyCap = table.Column<int>(type: "integer", nullable: true),
-                    TimeZone = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    AutoPush = table.Column<bool>(type: "boolean", nullable: false),
-                    EndpointUrl = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    EndpointMethod = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
-                    EndpointHeaders = table.Column<string>(type: "text", nullable: true),
-                    ApiKeyProtected = table.Column<string>(type: "text", nullable: true),
-                    SigningSecretProtected = table.Column<string>(type: "text", nullable: true),
-                    ApiKeyHeader = table.Column<string>(type: "text", nullable: true),
-                    ConsecutiveFailures = table.Column<int>(type: "integer", nullable: false),
-                    FailoverOnDead = table.Column<bool>(type: "boolean", nullable: false),
-                    PausedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    DeletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Weight = table.Column<int>(type: "INTEGER", nullable: false),
+                    Countries = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    CountryWeights = table.Column<string>(type: "TEXT", nullable: true),
+                    MinAmount = table.Column<decimal>(type: "TEXT", precision: 18, scale: 4, nullable: true),
+                    MaxAmount = table.Column<decimal>(type: "TEXT", precision: 18, scale: 4, nullable: true),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: true),
+                    HourlyCap = table.Column<int>(type: "INTEGER", nullable: true),
+                    DailyCap = table.Column<int>(type: "INTEGER", nullable: true),
+                    MonthlyCap = table.Column<int>(type: "INTEGER", nullable: true),
+                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    AutoPush = table.Column<bool>(type: "INTEGER", nullable: false),
+                    EndpointUrl = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    EndpointMethod = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    EndpointHeaders = table.Column<string>(type: "TEXT", nullable: true),
+                    ApiKeyProtected = table.Column<string>(type: "TEXT", nullable: true),
+                    SigningSecretProtected = table.Column<string>(type: "TEXT", nullable: true),
+                    PostbackTokenHash = table.Column<string>(type: "TEXT", nullable: true),
+                    ApiKeyHeader = table.Column<string>(type: "TEXT", nullable: true),
+                    ConsecutiveFailures = table.Column<int>(type: "INTEGER", nullable: false),
+                    FailoverOnDead = table.Column<bool>(type: "INTEGER", nullable: false),
+                    PausedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DeletedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -141,10 +141,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    FriendlyName = table.Column<string>(type: "text", nullable: true),
-                    Xml = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -155,8 +155,8 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "DistributionLocks",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false),
-                    Version = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -167,17 +167,17 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "DistributionSchedules",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Frequency = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    DayOfWeek = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    DayOfMonth = table.Column<int>(type: "integer", nullable: true),
-                    TimeUtc = table.Column<TimeOnly>(type: "time without time zone", nullable: false),
-                    MinLeadsRequired = table.Column<int>(type: "integer", nullable: false),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Frequency = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DayOfWeek = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    DayOfMonth = table.Column<int>(type: "INTEGER", nullable: true),
+                    TimeUtc = table.Column<TimeOnly>(type: "TEXT", nullable: false),
+                    MinLeadsRequired = table.Column<int>(type: "INTEGER", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -188,18 +188,18 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Imports",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    FileName = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    Purpose = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ImportedBy = table.Column<string>(type: "text", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Rows = table.Column<int>(type: "integer", nullable: false),
-                    Accepted = table.Column<int>(type: "integer", nullable: false),
-                    Duplicates = table.Column<int>(type: "integer", nullable: false),
-                    Rejected = table.Column<int>(type: "integer", nullable: false),
-                    Warnings = table.Column<int>(type: "integer", nullable: false),
-                    Errors = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FileName = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Purpose = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ImportedBy = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Rows = table.Column<int>(type: "INTEGER", nullable: false),
+                    Accepted = table.Column<int>(type: "INTEGER", nullable: false),
+                    Duplicates = table.Column<int>(type: "INTEGER", nullable: false),
+                    Rejected = table.Column<int>(type: "INTEGER", nullable: false),
+                    Warnings = table.Column<int>(type: "INTEGER", nullable: false),
+                    Errors = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -210,13 +210,13 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "IntakeRequests",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Key = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    RequestHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    StatusCode = table.Column<int>(type: "integer", nullable: true),
-                    Response = table.Column<string>(type: "text", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Key = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    RequestHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    StatusCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    Response = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -227,22 +227,22 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "OutboxMessages",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    MessageId = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Kind = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    To = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
-                    Subject = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    Body = table.Column<string>(type: "text", nullable: false),
-                    RunId = table.Column<long>(type: "bigint", nullable: true),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LeaseToken = table.Column<Guid>(type: "uuid", nullable: true),
-                    LastError = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    MessageId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    To = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", nullable: false),
+                    RunId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    LeaseToken = table.Column<Guid>(type: "TEXT", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -253,18 +253,18 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "ReplenishmentRuns",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RanAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Trigger = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Released = table.Column<int>(type: "integer", nullable: false),
-                    BlockedBy = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Error = table.Column<string>(type: "text", nullable: true),
-                    SkippedDuplicates = table.Column<int>(type: "integer", nullable: false),
-                    Metrics = table.Column<string>(type: "text", nullable: true),
-                    Reasons = table.Column<string>(type: "text", nullable: true),
-                    Targets = table.Column<string>(type: "text", nullable: true),
-                    ReleasedByGrade = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    RanAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Trigger = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Released = table.Column<int>(type: "INTEGER", nullable: false),
+                    BlockedBy = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Error = table.Column<string>(type: "TEXT", nullable: true),
+                    SkippedDuplicates = table.Column<int>(type: "INTEGER", nullable: false),
+                    Metrics = table.Column<string>(type: "TEXT", nullable: true),
+                    Reasons = table.Column<string>(type: "TEXT", nullable: true),
+                    Targets = table.Column<string>(type: "TEXT", nullable: true),
+                    ReleasedByGrade = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -275,10 +275,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "ReplenishmentSettings",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false),
-                    PolicyJson = table.Column<string>(type: "text", nullable: true),
-                    Version = table.Column<long>(type: "bigint", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false),
+                    PolicyJson = table.Column<string>(type: "TEXT", nullable: true),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -289,24 +289,24 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "ScheduleExecutions",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    ExecutionId = table.Column<Guid>(type: "uuid", nullable: false),
-                    ScheduleId = table.Column<long>(type: "bigint", nullable: false),
-                    ScheduleName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    OccurrenceAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ExecutedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    SkipReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    Error = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    RunId = table.Column<long>(type: "bigint", nullable: true),
-                    Shares = table.Column<int>(type: "integer", nullable: false),
-                    MembersServed = table.Column<int>(type: "integer", nullable: false),
-                    SourceImports = table.Column<string>(type: "text", nullable: true),
-                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LeaseToken = table.Column<Guid>(type: "uuid", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ExecutionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ScheduleId = table.Column<long>(type: "INTEGER", nullable: false),
+                    ScheduleName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    OccurrenceAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExecutedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    SkipReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    RunId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Shares = table.Column<int>(type: "INTEGER", nullable: false),
+                    MembersServed = table.Column<int>(type: "INTEGER", nullable: false),
+                    SourceImports = table.Column<string>(type: "TEXT", nullable: true),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    LeaseToken = table.Column<Guid>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -317,11 +317,11 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Sources",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Key = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Key = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -332,11 +332,11 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Tiers",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    LeadsPerRun = table.Column<int>(type: "integer", nullable: false),
-                    Eligible = table.Column<bool>(type: "boolean", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    LeadsPerRun = table.Column<int>(type: "INTEGER", nullable: false),
+                    Eligible = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -347,11 +347,11 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RoleId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    RoleId = table.Column<string>(type: "TEXT", nullable: false),
+                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
+                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -368,11 +368,11 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
+                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -389,10 +389,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    ProviderKey = table.Column<string>(type: "text", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: false)
+                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
+                    ProviderKey = table.Column<string>(type: "TEXT", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "TEXT", nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -409,8 +409,8 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AspNetUserRoles",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    RoleId = table.Column<string>(type: "text", nullable: false)
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    RoleId = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -433,10 +433,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "text", nullable: false),
-                    Value = table.Column<string>(type: "text", nullable: true)
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", nullable: false),
+                    Value = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -453,23 +453,23 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "DistributionRuns",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    ImportId = table.Column<long>(type: "bigint", nullable: true),
-                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Error = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    Warning = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LeaseToken = table.Column<Guid>(type: "uuid", nullable: true),
-                    Shares = table.Column<int>(type: "integer", nullable: false),
-                    MembersServed = table.Column<int>(type: "integer", nullable: false),
-                    EligibleMembers = table.Column<int>(type: "integer", nullable: false),
-                    SourceImports = table.Column<string>(type: "text", nullable: true),
-                    RequestedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ImportId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    Warning = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    LeaseToken = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Shares = table.Column<int>(type: "INTEGER", nullable: false),
+                    MembersServed = table.Column<int>(type: "INTEGER", nullable: false),
+                    EligibleMembers = table.Column<int>(type: "INTEGER", nullable: false),
+                    SourceImports = table.Column<string>(type: "TEXT", nullable: true),
+                    RequestedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -486,9 +486,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "MemberImports",
                 columns: table => new
                 {
-                    ImportId = table.Column<long>(type: "bigint", nullable: false),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ExhaustedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    ImportId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ExhaustedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -505,14 +505,14 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AgentPools",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    SourceId = table.Column<long>(type: "bigint", nullable: false),
-                    Method = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    AutoAssign = table.Column<bool>(type: "boolean", nullable: false),
-                    LastAgentId = table.Column<long>(type: "bigint", nullable: true),
-                    Version = table.Column<long>(type: "bigint", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SourceId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Method = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    AutoAssign = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LastAgentId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -529,31 +529,31 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Leads",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    IdentityKey = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
-                    ExternalId = table.Column<string>(type: "text", nullable: true),
-                    Name = table.Column<string>(type: "text", nullable: true),
-                    Email = table.Column<string>(type: "text", nullable: true),
-                    Phone = table.Column<string>(type: "text", nullable: true),
-                    PhoneValid = table.Column<bool>(type: "boolean", nullable: false),
-                    Company = table.Column<string>(type: "text", nullable: true),
-                    Address = table.Column<string>(type: "text", nullable: true),
-                    City = table.Column<string>(type: "text", nullable: true),
-                    Country = table.Column<string>(type: "text", nullable: true),
-                    Amount = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: true),
-                    Grade = table.Column<string>(type: "text", nullable: true),
-                    Score = table.Column<double>(type: "double precision", nullable: true),
-                    SourceId = table.Column<long>(type: "bigint", nullable: true),
-                    ImportId = table.Column<long>(type: "bigint", nullable: false),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    AgentId = table.Column<long>(type: "bigint", nullable: true),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: true),
-                    UnroutedReason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    Attributes = table.Column<string>(type: "text", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    AssignedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    StatusChangedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    IdentityKey = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    ExternalId = table.Column<string>(type: "TEXT", nullable: true),
+                    Name = table.Column<string>(type: "TEXT", nullable: true),
+                    Email = table.Column<string>(type: "TEXT", nullable: true),
+                    Phone = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneValid = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Company = table.Column<string>(type: "TEXT", nullable: true),
+                    Address = table.Column<string>(type: "TEXT", nullable: true),
+                    City = table.Column<string>(type: "TEXT", nullable: true),
+                    Country = table.Column<string>(type: "TEXT", nullable: true),
+                    Amount = table.Column<decimal>(type: "TEXT", precision: 18, scale: 4, nullable: true),
+                    Grade = table.Column<string>(type: "TEXT", nullable: true),
+                    Score = table.Column<double>(type: "REAL", nullable: true),
+                    SourceId = table.Column<long>(type: "INTEGER", nullable: true),
+                    ImportId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    AgentId = table.Column<long>(type: "INTEGER", nullable: true),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: true),
+                    UnroutedReason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    Attributes = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    AssignedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    StatusChangedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -580,9 +580,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "SourceRoutings",
                 columns: table => new
                 {
-                    SourceId = table.Column<long>(type: "bigint", nullable: false),
-                    RouteTo = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    SourceId = table.Column<long>(type: "INTEGER", nullable: false),
+                    RouteTo = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -599,15 +599,15 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Members",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Username = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
-                    TierId = table.Column<long>(type: "bigint", nullable: false),
-                    Suspended = table.Column<bool>(type: "boolean", nullable: false),
-                    EmailOptOut = table.Column<bool>(type: "boolean", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Username = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    TierId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Suspended = table.Column<bool>(type: "INTEGER", nullable: false),
+                    EmailOptOut = table.Column<bool>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -624,11 +624,11 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "AgentPoolMembers",
                 columns: table => new
                 {
-                    PoolId = table.Column<long>(type: "bigint", nullable: false),
-                    AgentId = table.Column<long>(type: "bigint", nullable: false),
-                    Position = table.Column<int>(type: "integer", nullable: false),
-                    Received = table.Column<long>(type: "bigint", nullable: false),
-                    Credit = table.Column<long>(type: "bigint", nullable: false)
+                    PoolId = table.Column<long>(type: "INTEGER", nullable: false),
+                    AgentId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Position = table.Column<int>(type: "INTEGER", nullable: false),
+                    Received = table.Column<long>(type: "INTEGER", nullable: false),
+                    Credit = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -651,16 +651,16 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Assignments",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    LeadId = table.Column<long>(type: "bigint", nullable: false),
-                    SourceId = table.Column<long>(type: "bigint", nullable: false),
-                    AgentId = table.Column<long>(type: "bigint", nullable: false),
-                    CountBefore = table.Column<long>(type: "bigint", nullable: false),
-                    CountAfter = table.Column<long>(type: "bigint", nullable: false),
-                    Method = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Trigger = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    AssignedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    SourceId = table.Column<long>(type: "INTEGER", nullable: false),
+                    AgentId = table.Column<long>(type: "INTEGER", nullable: false),
+                    CountBefore = table.Column<long>(type: "INTEGER", nullable: false),
+                    CountAfter = table.Column<long>(type: "INTEGER", nullable: false),
+                    Method = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Trigger = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    AssignedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -689,16 +689,16 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerAssignments",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    LeadId = table.Column<long>(type: "bigint", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    SourceId = table.Column<long>(type: "bigint", nullable: true),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    Trigger = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Decision = table.Column<string>(type: "text", nullable: false),
-                    RoutedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    SourceId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    Trigger = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Decision = table.Column<string>(type: "TEXT", nullable: false),
+                    RoutedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -726,21 +726,21 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Deliveries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    WebhookId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    LeadId = table.Column<long>(type: "bigint", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Trigger = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LeaseToken = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastHttpStatus = table.Column<int>(type: "integer", nullable: true),
-                    LastError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    WebhookId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Trigger = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    LeaseToken = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastHttpStatus = table.Column<int>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -760,16 +760,79 @@ namespace LeadRouter.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "LeadEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    EventId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Event = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    AmountMinor = table.Column<long>(type: "INTEGER", nullable: true),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: true),
+                    OccurredAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeadStatusAfter = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    AuthMethod = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LeadEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_LeadEvents_Brokers_BrokerId",
+                        column: x => x.BrokerId,
+                        principalTable: "Brokers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_LeadEvents_Leads_LeadId",
+                        column: x => x.LeadId,
+                        principalTable: "Leads",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LeadOutcomes",
+                columns: table => new
+                {
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    FirstDepositMinor = table.Column<long>(type: "INTEGER", nullable: true),
+                    FirstDepositCurrency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: true),
+                    FirstDepositAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ConvertedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LeadOutcomes", x => x.LeadId);
+                    table.ForeignKey(
+                        name: "FK_LeadOutcomes_Brokers_BrokerId",
+                        column: x => x.BrokerId,
+                        principalTable: "Brokers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_LeadOutcomes_Leads_LeadId",
+                        column: x => x.LeadId,
+                        principalTable: "Leads",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "LeadStatusChanges",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    LeadId = table.Column<long>(type: "bigint", nullable: false),
-                    From = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    To = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ChangedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ChangedBy = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    From = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    To = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ChangedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ChangedBy = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -786,16 +849,16 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "MemberFiles",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    MemberId = table.Column<long>(type: "bigint", nullable: false),
-                    RunId = table.Column<long>(type: "bigint", nullable: false),
-                    Name = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
-                    LeadCount = table.Column<int>(type: "integer", nullable: false),
-                    TierName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    DownloadCount = table.Column<int>(type: "integer", nullable: false),
-                    LastDownloadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    MemberId = table.Column<long>(type: "INTEGER", nullable: false),
+                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    LeadCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    TierName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DownloadCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastDownloadAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -818,11 +881,11 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "Shares",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    MemberId = table.Column<long>(type: "bigint", nullable: false),
-                    LeadId = table.Column<long>(type: "bigint", nullable: false),
-                    RunId = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    MemberId = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    RunId = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -851,19 +914,19 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "LeadPushLogs",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    DeliveryId = table.Column<long>(type: "bigint", nullable: true),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    LeadId = table.Column<long>(type: "bigint", nullable: true),
-                    Test = table.Column<bool>(type: "boolean", nullable: false),
-                    Attempt = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    HttpStatus = table.Column<int>(type: "integer", nullable: true),
-                    ResponseExcerpt = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
-                    DurationMs = table.Column<int>(type: "integer", nullable: false),
-                    Error = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    DeliveryId = table.Column<long>(type: "INTEGER", nullable: true),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeadId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Test = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Attempt = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    HttpStatus = table.Column<int>(type: "INTEGER", nullable: true),
+                    ResponseExcerpt = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    DurationMs = table.Column<int>(type: "INTEGER", nullable: false),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -1044,6 +1107,22 @@ namespace LeadRouter.Data.Postgres.Migrations
                 table: "IntakeRequests",
                 column: "Key",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LeadEvents_BrokerId_EventId",
+                table: "LeadEvents",
+                columns: new[] { "BrokerId", "EventId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LeadEvents_LeadId_BrokerId",
+                table: "LeadEvents",
+                columns: new[] { "LeadId", "BrokerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LeadOutcomes_BrokerId",
+                table: "LeadOutcomes",
+                column: "BrokerId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_LeadPushLogs_BrokerId_At",
@@ -1245,6 +1324,12 @@ namespace LeadRouter.Data.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "IntakeRequests");
+
+            migrationBuilder.DropTable(
+                name: "LeadEvents");
+
+            migrationBuilder.DropTable(
+                name: "LeadOutcomes");
 
             migrationBuilder.DropTable(
                 name: "LeadPushLogs");
