@@ -769,9 +769,11 @@ namespace LeadRouter.Data.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AgentId");
+                    b.HasIndex("AgentId")
+                        .HasFilter("\"AgentId\" IS NOT NULL");
 
-                    b.HasIndex("BrokerId");
+                    b.HasIndex("BrokerId")
+                        .HasFilter("\"BrokerId\" IS NOT NULL");
 
                     b.HasIndex("Email");
 

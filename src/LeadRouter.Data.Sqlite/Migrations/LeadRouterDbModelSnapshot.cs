@@ -742,9 +742,11 @@ namespace LeadRouter.Data.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AgentId");
+                    b.HasIndex("AgentId")
+                        .HasFilter("\"AgentId\" IS NOT NULL");
 
-                    b.HasIndex("BrokerId");
+                    b.HasIndex("BrokerId")
+                        .HasFilter("\"BrokerId\" IS NOT NULL");
 
                     b.HasIndex("Email");
 

@@ -9,7 +9,9 @@ sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
     {
         e.HasIndex(l => l.IdentityKey).IsUnique();
         e.HasIndex(l => new { l.SourceId, l.Status, l.AgentId });
-        e.HasIndex(l => l.AgentId);
+        // Partial: a lead is inserted without an owner, so imports do not maintain these two; lookups by owner
+        // (AgentId = x, BrokerId = x) imply IS NOT NULL and use them on both databases.
+        e.HasIndex(l => l.AgentId).HasFilter("\"AgentId\" IS NOT NULL");
         e.HasIndex(l => l.ImportId);
         e.HasIndex(l => l.Email);
         e.HasIndex(l => l.Phone);
@@ -20,7 +22,7 @@ sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         e.HasOne(l => l.Source).WithMany().HasForeignKey(l => l.SourceId);
         e.HasOne<Import>().WithMany().HasForeignKey(l => l.ImportId);
         e.HasOne<Agents.Agent>().WithMany().HasForeignKey(l => l.AgentId);
-        e.HasIndex(l => l.BrokerId);
+        e.HasIndex(l => l.BrokerId).HasFilter("\"BrokerId\" IS NOT NULL");
         e.Property(l => l.UnroutedReason).HasMaxLength(500);
         // No foreign key to Brokers: on SQLite one would rebuild the whole Leads table; the broker assignment log
         // (unique per lead, keyed to both lead and broker) carries the integrity of a routed lead.

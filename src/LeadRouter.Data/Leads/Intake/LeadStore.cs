@@ -158,7 +158,12 @@ sealed class LeadStore : IAsyncDisposable
         for (var row = 0; row < leads.Count; row++)
         {
             if (row % 256 == 0) ct.ThrowIfCancellationRequested();
-            for (var i = 0; i < leadColumns.Length; i++) sqliteInsert.Bind(i + 1, leadColumns[i].Value(leads[row]));
+            sqliteInsert.ClearBindings(); // every parameter NULL; only values are bound
+            for (var i = 0; i < leadColumns.Length; i++)
+            {
+                var value = leadColumns[i].Value(leads[row]);
+                if (value is not DBNull) sqliteInsert.Bind(i + 1, value);
+            }
             inserted[row] = sqliteInsert.Execute() == 1;
         }
     }
@@ -283,7 +288,8 @@ sealed class SqliteStatement : IDisposable
         var rc = value switch
         {
             DBNull => SQLitePCL.raw.sqlite3_bind_null(statement, index),
-            string s => SQLitePCL.raw.sqlite3_bind_text(statement, index, s),
+            // UTF-16 as is: SQLite converts to the database's UTF-8 itself, without a managed byte[] per value.
+            string s => SQLitePCL.raw.sqlite3_bind_text16(statement, index, s.AsSpan()),
             long l => SQLitePCL.raw.sqlite3_bind_int64(statement, index, l),
             int i => SQLitePCL.raw.sqlite3_bind_int64(statement, index, i),
             bool b => SQLitePCL.raw.sqlite3_bind_int64(statement, index, b ? 1 : 0),
@@ -296,6 +302,9 @@ sealed class SqliteStatement : IDisposable
         };
         if (rc != SQLitePCL.raw.SQLITE_OK) throw Error(handle, rc);
     }
+
+    /// <summary>Sets every parameter to NULL.</summary>
+    public void ClearBindings() => SQLitePCL.raw.sqlite3_clear_bindings(statement);
 
     /// <summary>Runs the statement once and returns the number of rows it changed.</summary>
     public int Execute()
