@@ -18,10 +18,16 @@ public sealed class DisplayClock(IOptions<DisplayOptions> options, TimeProvider 
         utc is { } t ? ToLocal(t).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "";
 
     /// <summary>Midnight today in the display zone, as a UTC instant.</summary>
-    public DateTimeOffset StartOfToday()
+    public DateTimeOffset StartOfToday() => StartOf(Today());
+
+    /// <summary>Today's date in the display zone.</summary>
+    public DateOnly Today() => DateOnly.FromDateTime(ToLocal(clock.GetUtcNow()).DateTime);
+
+    /// <summary>The start of <paramref name="date"/> in the display zone (midnight, or the first valid time after a gap), as a UTC instant.</summary>
+    public DateTimeOffset StartOf(DateOnly date)
     {
-        var local = ToLocal(clock.GetUtcNow());
-        var midnight = new DateTime(local.Year, local.Month, local.Day, 0, 0, 0, DateTimeKind.Unspecified);
+        var midnight = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        while (Zone.IsInvalidTime(midnight)) midnight = midnight.AddMinutes(15);
         return new DateTimeOffset(midnight, Zone.GetUtcOffset(midnight)).ToUniversalTime();
     }
 }
