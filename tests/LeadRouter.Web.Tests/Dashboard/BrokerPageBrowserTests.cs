@@ -124,6 +124,7 @@ public abstract class BrokerPageBrowserTests<TApp> : AppTests<TApp> where TApp :
         browser.Screenshot("admin-brokers-api");
 
         browser.Resize(390, 844);
+        browser.Driver.ExecuteScript("document.getElementById('test-push-result').scrollIntoView();");
         browser.Screenshot("admin-brokers-api-phone");
     }
 
