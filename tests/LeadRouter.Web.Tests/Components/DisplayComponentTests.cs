@@ -8,7 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace LeadRouter.Web.Tests.Components;
 
 /// <summary>Dashboard components that only show what they are given or told (bUnit, no database).</summary>
-public sealed class DisplayComponentTests : IDisposable
+public sealed class DisplayComponentTests : IAsyncDisposable
 {
     readonly BunitContext ctx = Components.NewContext();
     readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 1, 6, 9, 0, 0, TimeSpan.Zero));
@@ -20,7 +20,7 @@ public sealed class DisplayComponentTests : IDisposable
         ctx.Services.AddSingleton(progress);
     }
 
-    public void Dispose() => ctx.Dispose();
+    public ValueTask DisposeAsync() => ctx.DisposeAsync();
 
     [Fact]
     public void A_stat_card_shows_its_label_and_the_value_with_thousands_separators_over_the_given_columns()
