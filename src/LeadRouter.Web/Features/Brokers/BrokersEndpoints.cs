@@ -79,9 +79,15 @@ public static class BrokersEndpoints
     /// The delivery log of every broker, newest first: <c>brokerId</c>, <c>status</c> (pending, delivered, rejected, dead),
     /// <c>from</c> and <c>to</c> (ISO 8601 instants, creation time, <c>to</c> exclusive), <c>page</c> and <c>pageSize</c> (25, at most 200).
     /// </summary>
-    static async Task<Ok<DeliveryLogPage>> DeliveryLogPage(long? brokerId, DeliveryStatus? status, DateTimeOffset? from, DateTimeOffset? to,
-        int? page, int? pageSize, DeliveryLog log, CancellationToken ct) =>
-        TypedResults.Ok(await log.ListAsync(new DeliveryLogFilter(brokerId, status, from, to), page ?? 1, pageSize ?? 25, ct));
+    static async Task<Ok<DeliveryLogPage>> DeliveryLogPage(long? brokerId, string? status, DateTimeOffset? from, DateTimeOffset? to,
+        int? page, int? pageSize, DeliveryLog log, CancellationToken ct)
+    {
+        DeliveryStatus? parsed = null;
+        if (!string.IsNullOrEmpty(status))
+            parsed = Enum.TryParse<DeliveryStatus>(status, ignoreCase: true, out var s) && Enum.IsDefined(s) ? s
+                : throw new InputException("status", "pending, delivered, rejected or dead.");
+        return TypedResults.Ok(await log.ListAsync(new DeliveryLogFilter(brokerId, parsed, from, to), page ?? 1, pageSize ?? 25, ct));
+    }
 
     static async Task<Created<BrokerDto>> AddBroker(NewBroker body, BrokerDirectory brokers, CancellationToken ct)
     {

@@ -395,6 +395,7 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
             }
 
             await copy.CompleteAsync(ct);
+            written(n);
             return;
         }
 
