@@ -4,6 +4,8 @@ using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Dashboard;
 using LeadRouter.Web.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using LeadRouter.Web.Features.Platform;
+using Microsoft.Extensions.Options;
 using MudBlazor;
 
 namespace LeadRouter.Web.Tests.Components;
@@ -18,7 +20,7 @@ public abstract class BrokerComponentTests<TApp> : AppTests<TApp>, IAsyncDisposa
         ctx.Services.AddSingleton(App.Get<BrokerApiConfig>());
         ctx.Services.AddSingleton(App.Get<DispatchDeliveries>());
         ctx.Services.AddSingleton(App.Get<DeliveryLog>());
-        ctx.Services.AddSingleton(App.Get<DisplayClock>());
+        ctx.Services.AddSingleton(new DisplayClock(App.Get<IOptions<DisplayOptions>>(), App.Clock));
     }
 
     public async ValueTask DisposeAsync()

@@ -20,7 +20,7 @@ public abstract class BrokerPageBrowserTests<TApp> : AppTests<TApp> where TApp :
         if (Chromium.SkipReason is { } reason) Assert.Skip(reason);
     }
 
-    async Task<Chromium> SignedInAdminAsync()
+    async Task<Chromium> SignedInAdminAsync(string? timeZone = null)
     {
         var email = $"{Unique("admin")}@example.com";
         await using (var scope = App.Services.CreateAsyncScope())
@@ -28,6 +28,8 @@ public abstract class BrokerPageBrowserTests<TApp> : AppTests<TApp> where TApp :
         var browser = new Chromium(App.BaseUrl);
         try
         {
+            if (timeZone is not null)
+                browser.Driver.ExecuteCdpCommand("Emulation.setTimezoneOverride", new Dictionary<string, object?> { ["timezoneId"] = timeZone });
             browser.Open("/admin/brokers");
             browser.SignIn(email, Password, "/admin/brokers");
             browser.WaitInteractive();
@@ -175,6 +177,32 @@ public abstract class BrokerPageBrowserTests<TApp> : AppTests<TApp> where TApp :
         browser.Screenshot("admin-brokers-performance-phone");
         browser.Driver.ExecuteScript("document.getElementById('delivery-log').scrollIntoView();");
         browser.Screenshot("admin-brokers-deliveries-phone");
+    }
+
+    [Fact]
+    public async Task Times_and_day_filters_follow_the_browsers_time_zone()
+    {
+        var broker = await App.Get<BrokerDirectory>().AddAsync(new NewBroker(Unique("Zone"), 5, 10, []), Ct);
+        var lead = (await App.AddLeadsAsync(Unique("ZONE"), 1))[0];
+        await using (var db = App.CreateDb())
+        {
+            var at = new DateTimeOffset(2025, 1, 5, 20, 0, 0, TimeSpan.Zero); // Jan 6, 01:30 in Kolkata
+            db.Deliveries.Add(new Delivery { WebhookId = "msg_" + Guid.NewGuid().ToString("N"), LeadId = lead, BrokerId = broker.Id, Status = DeliveryStatus.Delivered,
+                Attempts = 1, CreatedAt = at, NextAttemptAt = at, CompletedAt = at });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        using var browser = await SignedInAdminAsync("Asia/Kolkata");
+
+        Assert.Contains(browser.Find("#display-zone").Text, new[] { "Asia/Kolkata", "Asia/Calcutta" }); // Chromium may name the older alias
+        Choose(browser, "delivery-broker", broker.Name);
+        browser.Until(() => browser.Find("#delivery-total").Text == "1 delivery", "the broker's delivery");
+        Assert.Equal("2025-01-06 01:30", browser.Find("#delivery-table tbody tr td:nth-child(2)").Text);
+        TypeDate(browser, "delivery-to", "2025-01-05");
+        browser.Until(() => browser.Find("#delivery-total").Text == "0 deliveries", "nothing on Jan 5 in Kolkata");
+        TypeDate(browser, "delivery-from", "2025-01-06");
+        TypeDate(browser, "delivery-to", "2025-01-06");
+        browser.Until(() => browser.Find("#delivery-total").Text == "1 delivery", "the delivery on Jan 6 in Kolkata");
     }
 
     /// <summary>
