@@ -48,23 +48,33 @@ public abstract class BrokerPageBrowserTests<TApp> : AppTests<TApp> where TApp :
         browser.Driver.ExecuteScript("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', { bubbles: true }));", textarea, text);
     }
 
-    /// <summary>Picks <paramref name="item"/> in the MudSelect with id <paramref name="selectId"/>.</summary>
+    /// <summary>Picks <paramref name="item"/> in the MudSelect with id <paramref name="selectId"/> (clicks retried while a popover still moves).</summary>
     static void Choose(Chromium browser, string selectId, string item)
     {
         // The select's input carries the id; once a value is chosen it is hidden, so open the select by its control.
-        browser.Until(() => browser.Driver.FindElements(By.XPath($"//input[@id='{selectId}']/ancestor::div[contains(@class,'mud-select')][1]")).FirstOrDefault(e => e.Displayed),
-            $"select {selectId}").Click();
-        browser.Until(() => browser.Driver.FindElements(By.XPath($"//div[contains(@class,'mud-popover-open')]//p[normalize-space()='{item}']")).FirstOrDefault(),
-            $"{item} in {selectId}").Click();
+        browser.Until(() =>
+        {
+            var control = browser.Driver.FindElements(By.XPath($"//input[@id='{selectId}']/ancestor::div[contains(@class,'mud-select')][1]")).FirstOrDefault(e => e.Displayed);
+            control?.Click();
+            return control is not null;
+        }, $"select {selectId}");
+        browser.Until(() =>
+        {
+            var option = browser.Driver.FindElements(By.XPath($"//div[contains(@class,'mud-popover-open')]//p[normalize-space()='{item}']")).FirstOrDefault(e => e.Displayed);
+            option?.Click();
+            return option is not null;
+        }, $"{item} in {selectId}");
+        browser.Until(() => browser.Driver.FindElements(By.CssSelector(".mud-popover-open .mud-list-item")).Count == 0, $"{selectId} closed");
     }
 
-    static void TypeDate(Chromium browser, string inputId, string date)
+    static void TypeDate(Chromium browser, string inputId, string date) => browser.Until(() =>
     {
         var input = browser.Find($"#{inputId}");
         input.SendKeys(Keys.Control + "a");
         input.SendKeys(Keys.Delete);
         input.SendKeys(date + Keys.Tab);
-    }
+        return true;
+    }, $"{date} typed into {inputId}");
 
     [Fact]
     public async Task An_admin_previews_a_broker_api_config_sees_its_errors_saves_it_and_test_pushes()

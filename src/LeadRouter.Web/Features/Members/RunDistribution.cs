@@ -183,7 +183,7 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         {
             var report = await ApplyAsync(runId, token, importIds, beforeCommit, ct);
             progress.Finish(key, WorkKind.Distribution, title, report is null ? "Taken over by another worker"
-                : $"Completed: {report.Shares.ToString("N0", CultureInfo.InvariantCulture)} leads to {report.MembersServed} members");
+                : $"Completed: {report.Shares.ToString("N0", CultureInfo.InvariantCulture)} leads to {report.MembersServed} {(report.MembersServed == 1 ? "member" : "members")}");
             return report is null
                 ? new DistributionOutcome.Conflict(runId, DistributionRunStatus.Processing, $"Run {runId} was taken over by another worker.")
                 : new DistributionOutcome.Ran(report);
