@@ -139,7 +139,13 @@ static class DemoCommand
         var assigned = runs.Sum(r => r.Assigned);
         var json = new
         {
-            database = db, import = ImportCommand.ImportJson(import), assigned, runs, stats, memberShares = shared, dashboard,
+            database = db,
+            import = ImportCommand.ImportJson(import),
+            assigned,
+            runs,
+            stats,
+            memberShares = shared,
+            dashboard,
             logins = Logins.Select(l => new { role = l.Role, email = l.Email, password = l.Password }),
         };
         return CliResult.Ok(json, c => c.MarkupLineInterpolated($"[green]Demo done:[/] {import.Report.Accepted} leads imported, {assigned} assigned to agents."));

@@ -26,8 +26,13 @@ public abstract class DeliveryLogApiTests<TApp>(TApp app) : AppTests<TApp>(app) 
         await using var db = App.CreateDb();
         var deliveries = rows.Select((r, i) => new Delivery
         {
-            WebhookId = "msg_" + Guid.NewGuid().ToString("N"), LeadId = leads[i], BrokerId = r.Broker, Status = r.Status, Attempts = 1,
-            CreatedAt = noon.AddDays(r.Day), NextAttemptAt = noon.AddDays(r.Day),
+            WebhookId = "msg_" + Guid.NewGuid().ToString("N"),
+            LeadId = leads[i],
+            BrokerId = r.Broker,
+            Status = r.Status,
+            Attempts = 1,
+            CreatedAt = noon.AddDays(r.Day),
+            NextAttemptAt = noon.AddDays(r.Day),
         }).ToList();
         db.Deliveries.AddRange(deliveries);
         await db.SaveChangesAsync(Ct);

@@ -2,9 +2,9 @@ using Bunit;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Dashboard;
+using LeadRouter.Web.Features.Platform;
 using LeadRouter.Web.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using LeadRouter.Web.Features.Platform;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 
@@ -118,8 +118,15 @@ public abstract class BrokerComponentTests<TApp> : AppTests<TApp>, IAsyncDisposa
         await using var db = App.CreateDb();
         var deliveries = times.Select((at, i) => new Delivery
         {
-            WebhookId = "msg_" + Guid.NewGuid().ToString("N"), LeadId = leads[i], BrokerId = broker.Id, Trigger = DeliveryTrigger.Manual,
-            Status = i == 3 ? DeliveryStatus.Rejected : DeliveryStatus.Delivered, Attempts = i == 1 ? 2 : 1, CreatedAt = at, NextAttemptAt = at, CompletedAt = at,
+            WebhookId = "msg_" + Guid.NewGuid().ToString("N"),
+            LeadId = leads[i],
+            BrokerId = broker.Id,
+            Trigger = DeliveryTrigger.Manual,
+            Status = i == 3 ? DeliveryStatus.Rejected : DeliveryStatus.Delivered,
+            Attempts = i == 1 ? 2 : 1,
+            CreatedAt = at,
+            NextAttemptAt = at,
+            CompletedAt = at,
         }).ToList();
         db.Deliveries.AddRange(deliveries);
         await db.SaveChangesAsync(Ct);

@@ -197,8 +197,17 @@ public abstract class BrokerPageBrowserTests<TApp> : AppTests<TApp> where TApp :
         await using (var db = App.CreateDb())
         {
             var at = new DateTimeOffset(2025, 1, 5, 20, 0, 0, TimeSpan.Zero); // Jan 6, 01:30 in Kolkata
-            db.Deliveries.Add(new Delivery { WebhookId = "msg_" + Guid.NewGuid().ToString("N"), LeadId = lead, BrokerId = broker.Id, Status = DeliveryStatus.Delivered,
-                Attempts = 1, CreatedAt = at, NextAttemptAt = at, CompletedAt = at });
+            db.Deliveries.Add(new Delivery
+            {
+                WebhookId = "msg_" + Guid.NewGuid().ToString("N"),
+                LeadId = lead,
+                BrokerId = broker.Id,
+                Status = DeliveryStatus.Delivered,
+                Attempts = 1,
+                CreatedAt = at,
+                NextAttemptAt = at,
+                CompletedAt = at
+            });
             await db.SaveChangesAsync(Ct);
         }
 
@@ -240,8 +249,14 @@ public abstract class BrokerPageBrowserTests<TApp> : AppTests<TApp> where TApp :
             db.BrokerAssignments.Add(new BrokerAssignment { LeadId = id, BrokerId = broker.Id, Priority = 4, Country = "AE", Decision = "{}", RoutedAt = at });
             deliveries.Add(db.Deliveries.Add(new Delivery
             {
-                WebhookId = "msg_" + Guid.NewGuid().ToString("N"), LeadId = id, BrokerId = broker.Id, Status = status, Attempts = 1, CreatedAt = at,
-                NextAttemptAt = at.AddMinutes(1), CompletedAt = status == DeliveryStatus.Pending ? null : at,
+                WebhookId = "msg_" + Guid.NewGuid().ToString("N"),
+                LeadId = id,
+                BrokerId = broker.Id,
+                Status = status,
+                Attempts = 1,
+                CreatedAt = at,
+                NextAttemptAt = at.AddMinutes(1),
+                CompletedAt = status == DeliveryStatus.Pending ? null : at,
             }).Entity);
         }
 
@@ -249,13 +264,28 @@ public abstract class BrokerPageBrowserTests<TApp> : AppTests<TApp> where TApp :
         for (var i = 0; i < leads.Length; i++)
             db.PushLogs.Add(new PushLog
             {
-                DeliveryId = deliveries[i].Id, LeadId = leads[i].Id, BrokerId = leads[i].Broker.Id, Attempt = 1, Status = leads[i].Status,
-                HttpStatus = leads[i].Http, ResponseExcerpt = leads[i].Http == 400 ? "{\"error\":\"bad phone\"}" : "ok", DurationMs = 100 + 20 * i, At = leads[i].At,
+                DeliveryId = deliveries[i].Id,
+                LeadId = leads[i].Id,
+                BrokerId = leads[i].Broker.Id,
+                Attempt = 1,
+                Status = leads[i].Status,
+                HttpStatus = leads[i].Http,
+                ResponseExcerpt = leads[i].Http == 400 ? "{\"error\":\"bad phone\"}" : "ok",
+                DurationMs = 100 + 20 * i,
+                At = leads[i].At,
             });
         void Event(int lead, PostbackEvent ev, long? minor = null) => db.LeadEvents.Add(new LeadEvent
         {
-            BrokerId = leads[lead].Broker.Id, LeadId = leads[lead].Id, EventId = Guid.NewGuid().ToString("N"), Event = ev, AmountMinor = minor,
-            Currency = minor is null ? null : "USD", OccurredAt = now, ReceivedAt = now, LeadStatusAfter = LeadStatus.Converted, AuthMethod = "token",
+            BrokerId = leads[lead].Broker.Id,
+            LeadId = leads[lead].Id,
+            EventId = Guid.NewGuid().ToString("N"),
+            Event = ev,
+            AmountMinor = minor,
+            Currency = minor is null ? null : "USD",
+            OccurredAt = now,
+            ReceivedAt = now,
+            LeadStatusAfter = LeadStatus.Converted,
+            AuthMethod = "token",
         });
         Event(0, PostbackEvent.Deposit, 25000);
         Event(0, PostbackEvent.Converted);
