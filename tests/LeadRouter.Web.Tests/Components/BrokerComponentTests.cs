@@ -63,6 +63,7 @@ public abstract class BrokerComponentTests<TApp> : AppTests<TApp>, IAsyncDisposa
         cut.WaitForAssertion(() => Assert.False(cut.Find("#api-config-save").HasAttribute("disabled")));
         Assert.Empty(Fields(cut));
         Assert.Equal("POST", cut.Find("[data-preview='method']").TextContent);
+        Assert.Contains("Saving makes a new signing secret", cut.Find("#api-config-notes").TextContent, StringComparison.Ordinal);
         cut.Find("#api-config-json").Change("""{ "endpoint": "http://127.0.0.1:9/other" }""");
         Assert.True(cut.Find("#api-config-save").HasAttribute("disabled")); // the preview no longer shows what would be saved
         Assert.Null((await App.Get<BrokerApiConfig>().GetAsync(broker.Id, Ct))!.Endpoint);

@@ -145,7 +145,11 @@ public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerS
         if (!errors.ContainsKey("brokerId"))
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            if (!await db.Brokers.AnyAsync(b => b.Id == brokerId && b.DeletedAt == null, ct)) errors["brokerId"] = [$"There is no broker {brokerId}."];
+            var broker = await db.Brokers.Where(b => b.Id == brokerId && b.DeletedAt == null)
+                .Select(b => new { HasSecret = b.SigningSecretProtected != null }).SingleOrDefaultAsync(ct);
+            if (broker is null) errors["brokerId"] = [$"There is no broker {brokerId}."];
+            else if (!broker.HasSecret || request.RotateSecret)
+                notes.Add("Saving makes a new signing secret, shown once: give it to the broker to verify pushes.");
         }
 
         return new BrokerApiConfigPreview(request, c.Endpoint?.AbsoluteUri ?? request.Endpoint, c.Method, c.Headers, c.KeyHeader,
