@@ -42,6 +42,7 @@ sealed class BenchDatabase : IAsyncDisposable
         s.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         s.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         s.AddSingleton<LeadImporter>();
+        s.AddSingleton<LeadRouter.Web.Features.Platform.RunProgress>();
         s.AddSingleton<LeadAssigner>();
         s.AddSingleton<Replenish>();
         s.AddSingleton(Options.Create(new MembersOptions()));

@@ -1,10 +1,13 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
 using LeadRouter.Data.Leads;
 using LeadRouter.Data.Leads.Intake;
 using LeadRouter.Domain.Agents;
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Leads;
+using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Features.Platform;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -13,7 +16,8 @@ namespace LeadRouter.Cli.Commands;
 
 /// <summary>
 /// <c>leadrouter demo</c>: a fresh SQLite database, the bundled sample imported, agents and pools for two sources,
-/// the leads assigned, the breakdown and statistics printed; then the API is served until Ctrl+C.
+/// the leads assigned, the breakdown and statistics printed, a member with a file of shared leads; then the dashboard
+/// and API are served until Ctrl+C. The dashboard's address and a login for each role are printed either way.
 /// </summary>
 static class DemoCommand
 {
@@ -24,6 +28,18 @@ static class DemoCommand
     public const string AdminPassword = "Demo-Admin-1";
     public const string AgentEmail = "john@leadrouter.local";
     public const string AgentPassword = "Demo-Agent-1";
+    public const string MemberName = "alice";
+    public const string MemberEmail = "alice@leadrouter.local";
+    public const string MemberPassword = "Demo-Member-1";
+    const int MemberLeads = 150;
+
+    /// <summary>The demo's logins, one per role: role, who, e-mail, password.</summary>
+    public static readonly (string Role, string Who, string Email, string Password)[] Logins =
+    [
+        (Roles.Admin, "Admin", AdminEmail, AdminPassword),
+        (Roles.Agent, "Agent (John)", AgentEmail, AgentPassword),
+        (Roles.Member, $"Member ({MemberName})", MemberEmail, MemberPassword),
+    ];
 
     public static Command Create()
     {
@@ -34,13 +50,17 @@ static class DemoCommand
             var db = p.GetValue(Globals.Db) ?? Path.GetFullPath(DemoDb);
             if (p.GetValue(Globals.Db) is null)
                 foreach (var f in new[] { db, db + "-wal", db + "-shm" }) File.Delete(f);
-            var code = await CliRun.Run(p, ct, (s, console) => RunAsync(s, console, db, ct), db);
-            if (code != 0 || p.GetValue(noServe)) return code;
             var urls = p.GetValue(ServeCommand.Urls)!;
+            var code = await CliRun.Run(p, ct, (s, console) => RunAsync(s, console, db, DashboardUrl(urls), ct), db);
+            if (code != 0) return code;
             var console = CliRun.Console(p);
-            console.MarkupLineInterpolated($"Dashboard: [link]{urls}[/]  API docs: {urls}/scalar");
-            console.MarkupLineInterpolated($"  Admin:        {AdminEmail} / {AdminPassword}");
-            console.MarkupLineInterpolated($"  Agent (John): {AgentEmail} / {AgentPassword}");
+            if (p.GetValue(noServe))
+                console.MarkupLineInterpolated($"Dashboard, once served with `leadrouter serve --db {db}`: [link]{DashboardUrl(urls)}[/]");
+            else
+                console.MarkupLineInterpolated($"Dashboard: [link]{DashboardUrl(urls)}[/]  API docs: {DashboardUrl(urls)}/scalar");
+            foreach (var (_, who, email, password) in Logins)
+                console.MarkupLineInterpolated($"  {who + ":",-17} {email} / {password}");
+            if (p.GetValue(noServe)) return 0;
             console.MarkupLine("Ctrl+C stops.");
             await ServeCommand.ServeAsync(db, urls, ct);
             return 0;
@@ -48,7 +68,10 @@ static class DemoCommand
         return cmd;
     }
 
-    static async Task<CliResult> RunAsync(IServiceProvider s, IAnsiConsole console, string db, CancellationToken ct)
+    /// <summary>The first address of <c>--urls</c>, where the dashboard answers.</summary>
+    static string DashboardUrl(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0].TrimEnd('/');
+
+    static async Task<CliResult> RunAsync(IServiceProvider s, IAnsiConsole console, string db, string dashboard, CancellationToken ct)
     {
         var sample = Path.Combine(AppContext.BaseDirectory, "samples", SampleFile);
         if (!File.Exists(sample)) throw new ImportInputException($"The bundled sample is missing: {sample}");
@@ -81,7 +104,7 @@ static class DemoCommand
             if (saved.Run is { } run) { runs.Add(run); AssignView.RenderRun(console, run); }
         }
 
-        // 3. Statistics, and logins for the dashboard and the API: the admin, and John as an agent.
+        // 3. Statistics, and logins for the dashboard and the API: the admin, John as an agent, and a member.
         var zone = TimeZoneInfo.FindSystemTimeZoneById(s.GetRequiredService<Microsoft.Extensions.Options.IOptions<DisplayOptions>>().Value.TimeZone);
         var stats = await s.GetRequiredService<AssignmentStats>().GetAsync(null, ct);
         foreach (var st in stats) AssignView.RenderStats(console, st, zone);
@@ -90,10 +113,41 @@ static class DemoCommand
             var accounts = scope.ServiceProvider.GetRequiredService<UserAccounts>();
             await accounts.AddAsync(AdminEmail, AdminPassword, Roles.Admin, ct);
             await accounts.AddAsync(AgentEmail, AgentPassword, Roles.Agent, ct);
+            await scope.ServiceProvider.GetRequiredService<MemberDirectory>().AddAsync(
+                new NewMember(MemberName, MemberEmail, "Silver", Password: MemberPassword), ct);
         }
 
+        // 4. A member file: synthetic leads for members (seed 002), distributed once, so the member's page has a file.
+        var csv = new StringBuilder("Name,Email,Address\n");
+        for (var i = 1; i <= MemberLeads; i++)
+            csv.Append(CultureInfo.InvariantCulture, $"Member Lead {i:000},member.lead.{i:000}@example.net,{i} Demo Street\n");
+        ImportResult memberImport;
+        await using (var stream = new MemoryStream(Encoding.UTF8.GetBytes(csv.ToString())))
+            memberImport = await s.GetRequiredService<ImportLeads>().RunAsync(stream, new ImportOptions
+            {
+                FileName = "demo-member-leads.csv",
+                Purpose = ImportPurpose.Members,
+                RequiredColumns = ["Name", "Email", "Address"],
+                ImportedBy = "demo",
+            }, null, ct);
+        var distribution = memberImport.Report.ImportId is { } memberImportId
+            ? await s.GetRequiredService<RunDistribution>().RunImportAsync(memberImportId, "demo", ct)
+            : null;
+        var shared = distribution is DistributionOutcome.Ran ran ? ran.Report.Shares : 0;
+        console.MarkupLineInterpolated($"Members: {MemberName} (Silver) received {shared} shared leads in a file.");
+
         var assigned = runs.Sum(r => r.Assigned);
-        var json = new { database = db, import = ImportCommand.ImportJson(import), assigned, runs, stats };
+        var json = new
+        {
+            database = db,
+            import = ImportCommand.ImportJson(import),
+            assigned,
+            runs,
+            stats,
+            memberShares = shared,
+            dashboard,
+            logins = Logins.Select(l => new { role = l.Role, email = l.Email, password = l.Password }),
+        };
         return CliResult.Ok(json, c => c.MarkupLineInterpolated($"[green]Demo done:[/] {import.Report.Accepted} leads imported, {assigned} assigned to agents."));
     }
 }

@@ -12,3 +12,12 @@ window.leadRouter = {
         URL.revokeObjectURL(url);
     }
 };
+
+// Tells the server the browser's time zone (times are shown in it); kept for a year, refreshed when it changes.
+(function () {
+    try {
+        const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (zone && !document.cookie.split("; ").includes("lr_tz=" + encodeURIComponent(zone)))
+            document.cookie = "lr_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    } catch { /* no Intl: the server's configured zone is used */ }
+})();

@@ -64,7 +64,8 @@ public sealed class Chromium : IDisposable
             Thread.Sleep(100);
         }
 
-        Screenshot("failed-" + string.Concat(what.Where(char.IsLetterOrDigit)).ToLowerInvariant());
+        var name = "failed-" + string.Concat(what.Where(char.IsLetterOrDigit)).ToLowerInvariant();
+        File.WriteAllText(Path.ChangeExtension(Screenshot(name), ".html"), Driver.PageSource);
         throw new TimeoutException($"Timed out waiting for: {what} (page {Driver.Url}). {last?.Message}");
     }
 

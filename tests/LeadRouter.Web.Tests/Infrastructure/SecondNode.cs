@@ -32,6 +32,7 @@ public sealed class SecondNode : IDisposable
         s.AddDbContextFactory<LeadRouterDb>((sp, o) => DataRegistration.Configure(o, target));
         s.AddSingleton(clock);
         s.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        s.AddSingleton<LeadRouter.Web.Features.Platform.RunProgress>();
         s.AddSingleton<LeadAssigner>();
         s.AddSingleton<RouteLeads>();
         s.AddOptions<MembersOptions>();

@@ -5,6 +5,7 @@ using LeadRouter.Data;
 using LeadRouter.Data.Agents;
 using LeadRouter.Data.Leads;
 using LeadRouter.Domain.Agents;
+using LeadRouter.Web.Features.Platform;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -31,7 +32,7 @@ public sealed record AssignmentRun(long SourceId, string Source, AssignmentMetho
 /// A 100k-lead backlog is one run: the lead updates go per agent with the ids as one parameter, and the history
 /// rows are written with one set-based INSERT per chunk on the context's connection, inside the transaction.
 /// </summary>
-public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, ILogger<LeadAssigner> log)
+public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, RunProgress progress, ILogger<LeadAssigner> log)
 {
     /// <summary>Leads per UPDATE and history rows per INSERT statement.</summary>
     const int Chunk = 10_000;
@@ -58,19 +59,30 @@ public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
     /// <summary>Assigns one source's unassigned leads; null when the source has no pool.</summary>
     public async Task<AssignmentRun?> AssignSourceAsync(long sourceId, AssignmentTrigger trigger, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                return await TryAssignAsync(sourceId, trigger, ct);
-            }
-            catch (Exception e) when (attempt < 5 && e is DbUpdateException or ConcurrentAssignmentException)
-            {
-                log.LogWarning(e, "Assignment run for source {SourceId} collided with another; retrying ({Attempt})", sourceId, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), ct);
+                try
+                {
+                    return await TryAssignAsync(sourceId, trigger, ct);
+                }
+                catch (Exception e) when (attempt < 5 && e is DbUpdateException or ConcurrentAssignmentException)
+                {
+                    log.LogWarning(e, "Assignment run for source {SourceId} collided with another; retrying ({Attempt})", sourceId, attempt);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), ct);
+                }
             }
         }
+        finally
+        {
+            // A run that reported progress and did not finish (it failed or was cancelled) is not in progress any more.
+            if (progress.Get(ProgressKey(sourceId)) is { } shown) progress.Finish(shown.Key, shown.Kind, shown.Title, "Stopped");
+        }
     }
+
+    /// <summary>The <see cref="RunProgress"/> key of a source's assignment runs: <c>source:{id}</c>.</summary>
+    public static string ProgressKey(long sourceId) => $"source:{sourceId.ToString(CultureInfo.InvariantCulture)}";
 
     async Task<AssignmentRun?> TryAssignAsync(long sourceId, AssignmentTrigger trigger, CancellationToken ct)
     {
@@ -94,12 +106,18 @@ public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
             .Where(l => l.SourceId == sourceId && l.Status == LeadStatus.New && l.AgentId == null)
             .OrderBy(l => l.Id).Select(l => l.Id).ToListAsync(ct);
 
+        var key = ProgressKey(sourceId);
+        var title = $"Assigning {pool.Source!.Name} leads";
+        if (leadIds.Count > 0) progress.Report(key, WorkKind.Assignment, title, "Planning", 0, leadIds.Count);
         var plan = FairQueue.Plan(state, leadIds);
 
         var now = clock.GetUtcNow();
+        long done = 0;
         foreach (var group in plan.Assignments.GroupBy(a => a.AgentId))
             foreach (var chunk in group.Select(a => a.LeadId).Chunk(Chunk))
             {
+                progress.Report(key, WorkKind.Assignment, title, "Assigning leads", done, plan.Assignments.Count);
+                done += chunk.Length;
                 var agentId = group.Key;
                 // EF.Parameter: the ids travel as one array/JSON parameter, not one parameter per id.
                 var updated = await db.Leads
@@ -112,14 +130,20 @@ public sealed class LeadAssigner(IDbContextFactory<LeadRouterDb> dbs, TimeProvid
                 if (updated != chunk.Length) throw new ConcurrentAssignmentException();
             }
 
+        done = 0;
         foreach (var chunk in plan.Assignments.Chunk(Chunk))
+        {
+            if (plan.Assignments.Count > 0) progress.Report(key, WorkKind.Assignment, title, "Writing the history", done, plan.Assignments.Count);
             await InsertHistoryAsync(db, chunk, sourceId, pool.Method, trigger, now, ct);
+            done += chunk.Length;
+        }
         var taken = plan.Assignments.GroupBy(a => a.AgentId).ToDictionary(g => g.Key, g => g.Count());
         var before = members.ToDictionary(m => m.AgentId, m => m.Received);
         foreach (var m in members) m.Received += taken.GetValueOrDefault(m.AgentId);
         pool.LastAgentId = plan.LastAgentId;
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        if (leadIds.Count > 0) progress.Finish(key, WorkKind.Assignment, title, $"{plan.Assignments.Count} leads assigned");
 
         var lines = members.Select(m => new AgentRunLine(m.AgentId, m.Agent!.Name, before[m.AgentId], m.Received,
             taken.GetValueOrDefault(m.AgentId))).ToList();

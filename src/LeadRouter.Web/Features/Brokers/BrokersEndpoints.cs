@@ -41,6 +41,7 @@ public static class BrokersEndpoints
         crm.MapPost("/brokers/push-lead", PushLead).RequireRateLimiting(Platform.RateLimits.Push);
         crm.MapPost("/brokers/{id:long}/test-push", TestPush).RequireRateLimiting(Platform.RateLimits.Push);
         crm.MapGet("/brokers/{id:long}/deliveries", ListDeliveries);
+        crm.MapGet("/deliveries", DeliveryLogPage);
         app.MapPostbacks();
         app.MapBrokerReports();
         return app;
@@ -72,6 +73,20 @@ public static class BrokersEndpoints
         return TypedResults.Ok(deliveries.Select(d => new DeliveryDto(d.Id, d.WebhookId, d.LeadId, d.BrokerId, d.Trigger, d.Status, d.Attempts,
             d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null, d.CreatedAt, d.CompletedAt,
             logs[d.Id].OrderBy(l => l.Attempt).Select(l => new PushLogDto(l.Attempt, l.Status, l.HttpStatus, l.ResponseExcerpt, l.DurationMs, l.Error, l.At)).ToList())).ToList());
+    }
+
+    /// <summary>
+    /// The delivery log of every broker, newest first: <c>brokerId</c>, <c>status</c> (pending, delivered, rejected, dead),
+    /// <c>from</c> and <c>to</c> (ISO 8601 instants, creation time, <c>to</c> exclusive), <c>page</c> and <c>pageSize</c> (25, at most 200).
+    /// </summary>
+    static async Task<Ok<DeliveryLogPage>> DeliveryLogPage(long? brokerId, string? status, DateTimeOffset? from, DateTimeOffset? to,
+        int? page, int? pageSize, DeliveryLog log, CancellationToken ct)
+    {
+        DeliveryStatus? parsed = null;
+        if (!string.IsNullOrEmpty(status))
+            parsed = Enum.TryParse<DeliveryStatus>(status, ignoreCase: true, out var s) && Enum.IsDefined(s) ? s
+                : throw new InputException("status", "pending, delivered, rejected or dead.");
+        return TypedResults.Ok(await log.ListAsync(new DeliveryLogFilter(brokerId, parsed, from, to), page ?? 1, pageSize ?? 25, ct));
     }
 
     static async Task<Created<BrokerDto>> AddBroker(NewBroker body, BrokerDirectory brokers, CancellationToken ct)

@@ -23,6 +23,7 @@ public static class BrokersModule
         builder.Services.AddSingleton<ReceivePostback>();
         builder.Services.AddSingleton<LeadTimeline>();
         builder.Services.AddSingleton<BrokerReport>();
+        builder.Services.AddSingleton<DeliveryLog>();
         // Pushes: the address guard's handler (no redirects); the pipeline only bounds each attempt, retries are stored.
         builder.Services.AddHttpClient<BrokerPushClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<EndpointGuard>().CreateHandler())

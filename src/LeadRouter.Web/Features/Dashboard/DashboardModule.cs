@@ -15,7 +15,7 @@ public static class DashboardModule
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddMudServices();
-        builder.Services.AddSingleton<DisplayClock>();
+        builder.Services.AddScoped<DisplayClock>();
         // Run from a build (not a publish) outside Development, e.g. `dotnet run --project src/LeadRouter.Cli -- serve`:
         // serve the assets from where the build's runtime manifest says they are.
         var runtimeManifest = Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.ApplicationName}.staticwebassets.runtime.json");

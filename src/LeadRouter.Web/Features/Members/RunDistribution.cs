@@ -5,6 +5,7 @@ using LeadRouter.Data.Leads;
 using LeadRouter.Data.Members;
 using LeadRouter.Domain.Members;
 using LeadRouter.Web.Features.Notifications;
+using LeadRouter.Web.Features.Platform;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -52,9 +53,19 @@ public abstract record DistributionOutcome
 /// stores the run as failed with the error (and an admin e-mail saying so).
 /// </summary>
 public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, IOptions<MembersOptions> options,
-    IOptions<EmailOptions> email, OutboxSignal outbox, ILogger<RunDistribution> log)
+    IOptions<EmailOptions> email, OutboxSignal outbox, RunProgress progress, ILogger<RunDistribution> log)
 {
     const int InsertBatch = 2_000;
+
+    /// <summary>
+    /// The <see cref="RunProgress"/> key of a run: <c>import:{id}</c> for a manual run over one import (so the import's row
+    /// can show it), <c>run:{id}</c> for a scheduled run.
+    /// </summary>
+    public static string ProgressKey(long runId, IReadOnlyList<long>? manualImports) =>
+        manualImports is [var import] ? $"import:{import.ToString(CultureInfo.InvariantCulture)}" : $"run:{runId.ToString(CultureInfo.InvariantCulture)}";
+
+    static string ProgressTitle(long runId, IReadOnlyList<long>? manualImports) =>
+        manualImports is [var import] ? $"Distributing import {import}" : $"Distribution run {runId}";
 
     /// <summary>Runs one member import's leads (the import id is the seed's distribution id).</summary>
     public async Task<DistributionOutcome> RunImportAsync(long importId, string? requestedBy, CancellationToken ct)
@@ -165,15 +176,26 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
     async Task<DistributionOutcome> ExecuteAsync(long runId, Guid token, IReadOnlyList<long>? importIds, CancellationToken ct,
         Func<LeadRouterDb, DistributionRun, CancellationToken, Task>? beforeCommit = null)
     {
+        var key = ProgressKey(runId, importIds);
+        var title = ProgressTitle(runId, importIds);
+        progress.Report(key, WorkKind.Distribution, title, "Waiting for other runs to finish");
         try
         {
             var report = await ApplyAsync(runId, token, importIds, beforeCommit, ct);
+            progress.Finish(key, WorkKind.Distribution, title, report is null ? "Taken over by another worker"
+                : $"Completed: {report.Shares.ToString("N0", CultureInfo.InvariantCulture)} leads to {report.MembersServed} {(report.MembersServed == 1 ? "member" : "members")}");
             return report is null
                 ? new DistributionOutcome.Conflict(runId, DistributionRunStatus.Processing, $"Run {runId} was taken over by another worker.")
                 : new DistributionOutcome.Ran(report);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            progress.Finish(key, WorkKind.Distribution, title, "Cancelled");
+            throw;
+        }
+        catch (Exception e)
+        {
+            progress.Finish(key, WorkKind.Distribution, title, "Failed");
             // The transaction was rolled back: no shares, files or import states of this run exist. Store why.
             var message = e.GetBaseException().Message;
             log.LogError(e, "Distribution run {RunId} failed", runId);
@@ -204,6 +226,9 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         Func<LeadRouterDb, DistributionRun, CancellationToken, Task>? beforeCommit, CancellationToken ct)
     {
         var max = options.Value.MaxSharesPerLead;
+        var key = ProgressKey(runId, manualImports);
+        var title = ProgressTitle(runId, manualImports);
+        void Stage(string stage, long done = 0, long total = 0) => progress.Report(key, WorkKind.Distribution, title, stage, done, total);
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
@@ -212,6 +237,7 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         var run = await db.DistributionRuns.SingleAsync(r => r.Id == runId, ct);
         if (run.Status != DistributionRunStatus.Processing || run.LeaseToken != token) return null;
 
+        Stage("Loading members and leads");
         // Members: eligible tiers, not suspended (seed 002).
         var members = await db.Members.Where(m => !m.Suspended && m.Tier!.Eligible && m.Tier.LeadsPerRun > 0)
             .OrderBy(m => m.Id).Select(m => new { m.Id, m.Username, m.Email, m.EmailOptOut, Tier = m.Tier!.Name, m.Tier.LeadsPerRun })
@@ -240,10 +266,13 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
 
         var demands = members.Select(m => new MemberDemand(m.Id, m.LeadsPerRun)).ToList();
         var supply = leadRows.Select(l => new LeadSupply(l.Id, (rank[l.ImportId] << 40) | l.Id, sharesSoFar.GetValueOrDefault(l.Id))).ToList();
+        Stage("Planning the shares", 0, supply.Count);
         var plan = MemberAllocation.Plan(demands, supply, prior, max);
 
         var now = clock.GetUtcNow();
-        await InsertSharesAsync(db, runId, plan.Shares, ct);
+        Stage("Writing shares", 0, plan.Shares.Count);
+        await InsertSharesAsync(db, runId, plan.Shares, written => Stage("Writing shares", written, plan.Shares.Count), ct);
+        Stage("Writing member files and e-mails", plan.Shares.Count, plan.Shares.Count);
 
         var byMember = plan.Shares.GroupBy(s => s.MemberId).ToDictionary(g => g.Key, g => g.Count());
         var files = members.Where(m => byMember.ContainsKey(m.Id)).Select(m => new MemberFile
@@ -345,7 +374,7 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
     /// Inserts the shares on the run's connection and transaction (EF change tracking is far too slow for ~1M rows):
     /// binary COPY on PostgreSQL, multi-row INSERTs on SQLite (ids are numbers only, written in the invariant culture).
     /// </summary>
-    static async Task InsertSharesAsync(LeadRouterDb db, long runId, IReadOnlyList<PlannedShare> shares, CancellationToken ct)
+    static async Task InsertSharesAsync(LeadRouterDb db, long runId, IReadOnlyList<PlannedShare> shares, Action<int> written, CancellationToken ct)
     {
         var entity = db.Model.FindEntityType(typeof(Share))!;
         var table = entity.GetTableName()!;
@@ -355,8 +384,10 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
             // and with it the run). Several times faster than multi-row INSERTs for ~1M rows.
             await using var copy = await npgsql.BeginBinaryImportAsync(
                 $"COPY \"{table}\" (\"MemberId\", \"LeadId\", \"RunId\") FROM STDIN (FORMAT BINARY)", ct);
+            var n = 0;
             foreach (var share in shares)
             {
+                if (++n % 20_000 == 0) written(n);
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(share.MemberId, NpgsqlDbType.Bigint, ct);
                 await copy.WriteAsync(share.LeadId, NpgsqlDbType.Bigint, ct);
@@ -364,6 +395,7 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
             }
 
             await copy.CompleteAsync(ct);
+            written(n);
             return;
         }
 
@@ -381,6 +413,7 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
             }
 
             await db.Database.ExecuteSqlRawAsync(sql.ToString(), ct);
+            written(end);
         }
     }
 }

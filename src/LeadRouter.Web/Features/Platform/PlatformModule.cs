@@ -31,6 +31,7 @@ public static class PlatformModule
         builder.Services.AddLeadRouterData();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DisplayOptions>().BindConfiguration(DisplayOptions.Section);
+        builder.Services.AddSingleton<RunProgress>();
         builder.AddAccounts();
         builder.AddLeads();
         builder.AddAgents();
