@@ -1085,6 +1085,20 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.ToTable("MemberFiles");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFileCsv", b =>
+                {
+                    b.Property<long>("FileId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("FileId");
+
+                    b.ToTable("MemberFileCsvs");
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Members.MemberImport", b =>
                 {
                     b.Property<long>("ImportId")
@@ -1821,6 +1835,15 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFileCsv", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Members.MemberFile", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Members.MemberFileCsv", "FileId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -1046,6 +1046,20 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.ToTable("MemberFiles");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFileCsv", b =>
+                {
+                    b.Property<long>("FileId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("FileId");
+
+                    b.ToTable("MemberFileCsvs");
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Members.MemberImport", b =>
                 {
                     b.Property<long>("ImportId")
@@ -1766,6 +1780,15 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFileCsv", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Members.MemberFile", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Members.MemberFileCsv", "FileId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
