@@ -42,14 +42,30 @@ namespace LeadRouter.Data.Postgres.Migrations
             ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "DurationMs") DO UPDATE SET "Attempts" = t."Attempts" + EXCLUDED."Attempts";
             """;
 
+        /// <summary>
+        /// The functions only look rows up by indexed keys, so they forbid sequential scans: their plans are cached per
+        /// session, and one made while a table was nearly empty (a new database, or a bulk load before its first ANALYZE)
+        /// would otherwise keep scanning the whole table as it grows.
+        /// </summary>
+        const string PointLookups = "SET enable_seqscan = off";
+
         const string Functions = $$"""
             -- A routing row adds (s = 1) or removes (s = -1) itself and everything its (lead, broker) pair has so far.
             CREATE FUNCTION lr_report_assignment(p_lead bigint, p_broker bigint, p_country text, p_priority integer, p_routed_at timestamptz, s integer)
-            RETURNS void LANGUAGE plpgsql AS $fn$
+            RETURNS void LANGUAGE plpgsql {{PointLookups}} AS $fn$
             DECLARE
                 d date := (p_routed_at AT TIME ZONE 'UTC')::date;
             BEGIN
                 PERFORM 1 FROM "Leads" WHERE "Id" = p_lead FOR NO KEY UPDATE;
+                -- A lead routed now has nothing yet: count the routing row alone.
+                IF NOT EXISTS (SELECT 1 FROM "Deliveries" x WHERE x."LeadId" = p_lead AND x."BrokerId" = p_broker)
+                    AND NOT EXISTS (SELECT 1 FROM "LeadEvents" e WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker)
+                    AND NOT EXISTS (SELECT 1 FROM "LeadPushLogs" l WHERE l."LeadId" = p_lead AND l."BrokerId" = p_broker) THEN
+                    INSERT INTO "BrokerReportDays" AS t ({{Totals}})
+                    VALUES (d, p_broker, p_country, p_priority, s, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+                    ON CONFLICT ("Day", "BrokerId", "Country", "Priority") DO UPDATE SET "Routed" = t."Routed" + EXCLUDED."Routed";
+                    RETURN;
+                END IF;
                 INSERT INTO "BrokerReportDays" AS t ({{Totals}})
                 SELECT d, p_broker, p_country, p_priority, s,
                     s * (EXISTS (SELECT 1 FROM "Deliveries" x WHERE x."LeadId" = p_lead AND x."BrokerId" = p_broker AND x."Status" = 'Delivered'))::int,
@@ -78,7 +94,7 @@ namespace LeadRouter.Data.Postgres.Migrations
 
             -- A finished delivery adds or removes its status; the pair's delivered lead flips with its first or last delivered push.
             CREATE FUNCTION lr_report_delivery(p_id bigint, p_lead bigint, p_broker bigint, p_status text, s integer)
-            RETURNS void LANGUAGE plpgsql AS $fn$
+            RETURNS void LANGUAGE plpgsql {{PointLookups}} AS $fn$
             DECLARE
                 a record;
             BEGIN
@@ -97,7 +113,7 @@ namespace LeadRouter.Data.Postgres.Migrations
 
             -- A postback adds or removes itself: lead flags for accepted / rejected / duplicate / converted, deposits, revenue.
             CREATE FUNCTION lr_report_event(p_id bigint, p_lead bigint, p_broker bigint, p_event text, p_amount bigint, p_currency text, s integer)
-            RETURNS void LANGUAGE plpgsql AS $fn$
+            RETURNS void LANGUAGE plpgsql {{PointLookups}} AS $fn$
             DECLARE
                 a record;
                 first_of_kind boolean;
@@ -123,7 +139,7 @@ namespace LeadRouter.Data.Postgres.Migrations
 
             -- A push attempt (not a test push) adds or removes one count at its duration.
             CREATE FUNCTION lr_report_attempt(p_lead bigint, p_broker bigint, p_test boolean, p_ms integer, s integer)
-            RETURNS void LANGUAGE plpgsql AS $fn$
+            RETURNS void LANGUAGE plpgsql {{PointLookups}} AS $fn$
             DECLARE
                 a record;
             BEGIN
