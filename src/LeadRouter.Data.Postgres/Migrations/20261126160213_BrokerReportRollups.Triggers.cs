@@ -1,5 +1,8 @@
 #nullable enable
 
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace LeadRouter.Data.Postgres.Migrations
@@ -12,11 +15,17 @@ namespace LeadRouter.Data.Postgres.Migrations
     /// broker, and only while that row exists. "Leads with …" counts change when a lead's first such row comes or its last
     /// one goes.
     /// <para>
-    /// Concurrency (READ COMMITTED): every trigger first locks its lead's row (<c>FOR NO KEY UPDATE</c>, the lock the
-    /// routing UPDATE of the lead also takes), so two transactions writing about the same lead apply their changes one
-    /// after the other, and each statement after the lock runs on a fresh snapshot that sees the other's committed rows.
-    /// That keeps the "first / last row of a lead" checks exact and closes the gap between a routing row and a delivery or
-    /// postback of its lead written at the same time. The counters are updated with <c>INSERT … ON CONFLICT DO UPDATE</c>.
+    /// The triggers are statement triggers over transition tables: a statement that writes many rows (a routing run that
+    /// inserts its routing rows in one statement, a bulk load) updates each rollup row once, with <c>INSERT … ON CONFLICT
+    /// DO UPDATE</c> of the summed changes, instead of once per row (PostgreSQL keeps every version of a row updated
+    /// repeatedly in one transaction, so per-row counters would get slower with every row).
+    /// </para>
+    /// <para>
+    /// Concurrency (READ COMMITTED): every trigger first locks the rows of its leads in id order (<c>FOR NO KEY UPDATE</c>,
+    /// the lock the routing UPDATE of a lead also takes), so transactions writing about the same lead apply their changes
+    /// one after the other, and each statement after the lock runs on a fresh snapshot that sees the other's committed rows.
+    /// That keeps the "first / last row of a lead" flips exact (before = now − this statement's change) and closes the gap
+    /// between a routing row and a delivery or postback of its lead written at the same time.
     /// </para>
     /// </summary>
     public partial class BrokerReportRollups
@@ -49,154 +58,155 @@ namespace LeadRouter.Data.Postgres.Migrations
         /// </summary>
         const string PointLookups = "SET enable_seqscan = off";
 
-        const string Functions = $$"""
-            -- A routing row adds (s = 1) or removes (s = -1) itself and everything its (lead, broker) pair has so far.
-            CREATE FUNCTION lr_report_assignment(p_lead bigint, p_broker bigint, p_country text, p_priority integer, p_routed_at timestamptz, s integer)
-            RETURNS void LANGUAGE plpgsql {{PointLookups}} AS $fn$
-            DECLARE
-                d date := (p_routed_at AT TIME ZONE 'UTC')::date;
+        /// <summary>
+        /// The rows a statement changed, as <c>(columns…, s)</c> with s = 1 for a row as it is now and -1 for a row as it was:
+        /// the transition tables of an INSERT (<c>n</c>), a DELETE (<c>o</c>) or an UPDATE (both, only rows whose
+        /// <paramref name="watched"/> columns changed).
+        /// </summary>
+        static string Changes(string op, string columns, string watched)
+        {
+            string Select(string table, int s) => $"SELECT {Qualified(table, columns)}, {s} AS s FROM {table}";
+            var changed = $"FROM o JOIN n ON n.\"Id\" = o.\"Id\" WHERE ({Qualified("o", watched)}) IS DISTINCT FROM ({Qualified("n", watched)})";
+            return op switch
+            {
+                "insert" => Select("n", 1),
+                "delete" => Select("o", -1),
+                _ => $"SELECT {Qualified("o", columns)}, -1 AS s {changed} UNION ALL SELECT {Qualified("n", columns)}, 1 AS s {changed}",
+            };
+        }
+
+        static string Qualified(string table, string columns) =>
+            string.Join(", ", System.Linq.Enumerable.Select(columns.Split(','), c => $"{table}.\"{c.Trim()}\""));
+
+        static string Function(string name, string changes, string body) => $$"""
+            CREATE FUNCTION {{name}}() RETURNS trigger LANGUAGE plpgsql {{PointLookups}} AS $fn$
             BEGIN
-                PERFORM 1 FROM "Leads" WHERE "Id" = p_lead FOR NO KEY UPDATE;
-                -- A lead routed now has nothing yet: count the routing row alone.
-                IF NOT EXISTS (SELECT 1 FROM "Deliveries" x WHERE x."LeadId" = p_lead AND x."BrokerId" = p_broker)
-                    AND NOT EXISTS (SELECT 1 FROM "LeadEvents" e WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker)
-                    AND NOT EXISTS (SELECT 1 FROM "LeadPushLogs" l WHERE l."LeadId" = p_lead AND l."BrokerId" = p_broker) THEN
-                    INSERT INTO "BrokerReportDays" AS t ({{Totals}})
-                    VALUES (d, p_broker, p_country, p_priority, s, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-                    ON CONFLICT ("Day", "BrokerId", "Country", "Priority") DO UPDATE SET "Routed" = t."Routed" + EXCLUDED."Routed";
-                    RETURN;
-                END IF;
-                INSERT INTO "BrokerReportDays" AS t ({{Totals}})
-                SELECT d, p_broker, p_country, p_priority, s,
-                    s * (EXISTS (SELECT 1 FROM "Deliveries" x WHERE x."LeadId" = p_lead AND x."BrokerId" = p_broker AND x."Status" = 'Delivered'))::int,
-                    s * (SELECT COUNT(*) FROM "Deliveries" x WHERE x."LeadId" = p_lead AND x."BrokerId" = p_broker AND x."Status" = 'Delivered'),
-                    s * (SELECT COUNT(*) FROM "Deliveries" x WHERE x."LeadId" = p_lead AND x."BrokerId" = p_broker AND x."Status" = 'Rejected'),
-                    s * (SELECT COUNT(*) FROM "Deliveries" x WHERE x."LeadId" = p_lead AND x."BrokerId" = p_broker AND x."Status" = 'Dead'),
-                    s * (EXISTS (SELECT 1 FROM "LeadEvents" e WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker AND e."Event" = 'Accepted'))::int,
-                    s * (EXISTS (SELECT 1 FROM "LeadEvents" e WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker AND e."Event" = 'Rejected'))::int,
-                    s * (EXISTS (SELECT 1 FROM "LeadEvents" e WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker AND e."Event" = 'Duplicate'))::int,
-                    s * (EXISTS (SELECT 1 FROM "LeadEvents" e WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker AND e."Event" = 'Converted'))::int,
-                    s * (SELECT COUNT(*) FROM "LeadEvents" e WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker AND e."Event" = 'Deposit')
-                {{OnTotals}}
+                IF NOT EXISTS ({{changes}}) THEN RETURN NULL; END IF;
+                -- The leads' rows, in id order: writes about one lead from other transactions wait here (or we wait for them).
+                PERFORM 1 FROM "Leads" WHERE "Id" IN (SELECT c."LeadId" FROM ({{changes}}) c) ORDER BY "Id" FOR NO KEY UPDATE;
+            {{body}}
+                RETURN NULL;
+            END $fn$;
+            """;
+
+        const string DayOf = "(a.\"RoutedAt\" AT TIME ZONE 'UTC')::date";
+
+        /// <summary>Routing rows add (or remove) themselves and everything their (lead, broker) pairs have so far.</summary>
+        static string AssignmentBody(string changes) => $"""
+                WITH c AS ({changes}),
+                r AS (
+                    SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date AS day, c."BrokerId", c."Country", c."Priority", c.s, x.*, e.*
+                    FROM c
+                    CROSS JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE x."Status" = 'Delivered') AS delivered,
+                            COUNT(*) FILTER (WHERE x."Status" = 'Rejected') AS rejected, COUNT(*) FILTER (WHERE x."Status" = 'Dead') AS dead
+                        FROM "Deliveries" x WHERE x."LeadId" = c."LeadId" AND x."BrokerId" = c."BrokerId") x
+                    CROSS JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE e."Event" = 'Accepted') AS accepted,
+                            COUNT(*) FILTER (WHERE e."Event" = 'Rejected') AS rejected_events, COUNT(*) FILTER (WHERE e."Event" = 'Duplicate') AS duplicates,
+                            COUNT(*) FILTER (WHERE e."Event" = 'Converted') AS converted, COUNT(*) FILTER (WHERE e."Event" = 'Deposit') AS deposits
+                        FROM "LeadEvents" e WHERE e."LeadId" = c."LeadId" AND e."BrokerId" = c."BrokerId") e)
+                INSERT INTO "BrokerReportDays" AS t ({Totals})
+                SELECT day, "BrokerId", "Country", "Priority", SUM(s), SUM(s * (delivered > 0)::int), SUM(s * delivered), SUM(s * rejected), SUM(s * dead),
+                    SUM(s * (accepted > 0)::int), SUM(s * (rejected_events > 0)::int), SUM(s * (duplicates > 0)::int), SUM(s * (converted > 0)::int),
+                    SUM(s * deposits)
+                FROM r GROUP BY 1, 2, 3, 4
+                {OnTotals}
+                WITH c AS ({changes})
                 INSERT INTO "BrokerReportRevenue" AS t ("Day", "BrokerId", "Country", "Priority", "Currency", "Deposits", "AmountMinor")
-                SELECT d, p_broker, p_country, p_priority, e."Currency", s * COUNT(*), s * SUM(e."AmountMinor")
-                FROM "LeadEvents" e
-                WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker AND e."Event" = 'Deposit' AND e."AmountMinor" IS NOT NULL AND e."Currency" IS NOT NULL
-                GROUP BY e."Currency"
-                {{OnRevenue}}
+                SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date, c."BrokerId", c."Country", c."Priority", e."Currency", SUM(c.s), SUM(c.s * e."AmountMinor")
+                FROM c JOIN "LeadEvents" e ON e."LeadId" = c."LeadId" AND e."BrokerId" = c."BrokerId"
+                WHERE e."Event" = 'Deposit' AND e."AmountMinor" IS NOT NULL AND e."Currency" IS NOT NULL
+                GROUP BY 1, 2, 3, 4, 5
+                {OnRevenue}
+                WITH c AS ({changes})
                 INSERT INTO "BrokerReportResponseTimes" AS t ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts")
-                SELECT d, p_broker, p_country, p_priority, l."DurationMs", s * COUNT(*)
-                FROM "LeadPushLogs" l
-                WHERE l."LeadId" = p_lead AND l."BrokerId" = p_broker AND NOT l."Test"
-                GROUP BY l."DurationMs"
-                {{OnTimes}}
-            END $fn$;
+                SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date, c."BrokerId", c."Country", c."Priority", l."DurationMs", SUM(c.s)
+                FROM c JOIN "LeadPushLogs" l ON l."LeadId" = c."LeadId" AND l."BrokerId" = c."BrokerId"
+                WHERE NOT l."Test"
+                GROUP BY 1, 2, 3, 4, 5
+                {OnTimes}
+            """;
 
-            -- A finished delivery adds or removes its status; the pair's delivered lead flips with its first or last delivered push.
-            CREATE FUNCTION lr_report_delivery(p_id bigint, p_lead bigint, p_broker bigint, p_status text, s integer)
-            RETURNS void LANGUAGE plpgsql {{PointLookups}} AS $fn$
-            DECLARE
-                a record;
-            BEGIN
-                IF p_status = 'Pending' THEN RETURN; END IF;
-                PERFORM 1 FROM "Leads" WHERE "Id" = p_lead FOR NO KEY UPDATE;
-                SELECT "Country", "Priority", "RoutedAt" INTO a FROM "BrokerAssignments" WHERE "LeadId" = p_lead AND "BrokerId" = p_broker;
-                IF NOT FOUND THEN RETURN; END IF;
-                INSERT INTO "BrokerReportDays" AS t ({{Totals}})
-                VALUES ((a."RoutedAt" AT TIME ZONE 'UTC')::date, p_broker, a."Country", a."Priority", 0,
-                    s * (p_status = 'Delivered' AND NOT EXISTS (SELECT 1 FROM "Deliveries" x
-                        WHERE x."LeadId" = p_lead AND x."BrokerId" = p_broker AND x."Status" = 'Delivered' AND x."Id" <> p_id))::int,
-                    s * (p_status = 'Delivered')::int, s * (p_status = 'Rejected')::int, s * (p_status = 'Dead')::int,
-                    0, 0, 0, 0, 0)
-                {{OnTotals}}
-            END $fn$;
+        /// <summary>
+        /// Finished deliveries add or remove their status. A pair's "delivered" lead flips when its count of delivered pushes
+        /// goes from 0 or to 0: after = the count now, before = after - this statement's change.
+        /// </summary>
+        static string DeliveryBody(string changes) => $"""
+                WITH c AS ({changes}),
+                p AS (
+                    SELECT c."LeadId", c."BrokerId", COALESCE(SUM(c.s) FILTER (WHERE c."Status" = 'Delivered'), 0) AS delivered,
+                        COALESCE(SUM(c.s) FILTER (WHERE c."Status" = 'Rejected'), 0) AS rejected, COALESCE(SUM(c.s) FILTER (WHERE c."Status" = 'Dead'), 0) AS dead
+                    FROM c WHERE c."Status" <> 'Pending' GROUP BY 1, 2),
+                f AS (
+                    SELECT {DayOf} AS day, a."BrokerId", a."Country", a."Priority", p.delivered, p.rejected, p.dead,
+                        (SELECT COUNT(*) FROM "Deliveries" x WHERE x."LeadId" = p."LeadId" AND x."BrokerId" = p."BrokerId" AND x."Status" = 'Delivered') AS now_delivered
+                    FROM p JOIN "BrokerAssignments" a ON a."LeadId" = p."LeadId" AND a."BrokerId" = p."BrokerId")
+                INSERT INTO "BrokerReportDays" AS t ({Totals})
+                SELECT day, "BrokerId", "Country", "Priority", 0, SUM((now_delivered > 0)::int - (now_delivered - delivered > 0)::int), SUM(delivered), SUM(rejected), SUM(dead),
+                    0, 0, 0, 0, 0
+                FROM f GROUP BY 1, 2, 3, 4
+                {OnTotals}
+            """;
 
-            -- A postback adds or removes itself: lead flags for accepted / rejected / duplicate / converted, deposits, revenue.
-            CREATE FUNCTION lr_report_event(p_id bigint, p_lead bigint, p_broker bigint, p_event text, p_amount bigint, p_currency text, s integer)
-            RETURNS void LANGUAGE plpgsql {{PointLookups}} AS $fn$
-            DECLARE
-                a record;
-                first_of_kind boolean;
-            BEGIN
-                IF p_event NOT IN ('Accepted', 'Rejected', 'Duplicate', 'Converted', 'Deposit') THEN RETURN; END IF;
-                PERFORM 1 FROM "Leads" WHERE "Id" = p_lead FOR NO KEY UPDATE;
-                SELECT "Country", "Priority", "RoutedAt" INTO a FROM "BrokerAssignments" WHERE "LeadId" = p_lead AND "BrokerId" = p_broker;
-                IF NOT FOUND THEN RETURN; END IF;
-                first_of_kind := NOT EXISTS (SELECT 1 FROM "LeadEvents" e
-                    WHERE e."LeadId" = p_lead AND e."BrokerId" = p_broker AND e."Event" = p_event AND e."Id" <> p_id);
-                INSERT INTO "BrokerReportDays" AS t ({{Totals}})
-                VALUES ((a."RoutedAt" AT TIME ZONE 'UTC')::date, p_broker, a."Country", a."Priority", 0, 0, 0, 0, 0,
-                    s * (p_event = 'Accepted' AND first_of_kind)::int, s * (p_event = 'Rejected' AND first_of_kind)::int,
-                    s * (p_event = 'Duplicate' AND first_of_kind)::int, s * (p_event = 'Converted' AND first_of_kind)::int,
-                    s * (p_event = 'Deposit')::int)
-                {{OnTotals}}
-                IF p_event = 'Deposit' AND p_amount IS NOT NULL AND p_currency IS NOT NULL THEN
+        /// <summary>Postbacks add or remove themselves: lead flags (first / last of a kind, as for deliveries), deposits and revenue.</summary>
+        static string EventBody(string changes)
+        {
+            string Delta(string ev) => $"COALESCE(SUM(c.s) FILTER (WHERE c.\"Event\" = '{ev}'), 0)";
+            string Now(string ev) => $"(SELECT COUNT(*) FROM \"LeadEvents\" e WHERE e.\"LeadId\" = p.\"LeadId\" AND e.\"BrokerId\" = p.\"BrokerId\" AND e.\"Event\" = '{ev}')";
+            string Flag(string delta, string now) => $"SUM(({now} > 0)::int - ({now} - {delta} > 0)::int)";
+            return $"""
+                    WITH c AS ({changes}),
+                    p AS (
+                        SELECT c."LeadId", c."BrokerId", {Delta("Accepted")} AS accepted, {Delta("Rejected")} AS rejected,
+                            {Delta("Duplicate")} AS duplicates, {Delta("Converted")} AS converted, {Delta("Deposit")} AS deposits
+                        FROM c GROUP BY 1, 2),
+                    f AS (
+                        SELECT {DayOf} AS day, a."BrokerId", a."Country", a."Priority", p.accepted, p.rejected, p.duplicates, p.converted, p.deposits,
+                            {Now("Accepted")} AS now_accepted, {Now("Rejected")} AS now_rejected,
+                            {Now("Duplicate")} AS now_duplicates, {Now("Converted")} AS now_converted
+                        FROM p JOIN "BrokerAssignments" a ON a."LeadId" = p."LeadId" AND a."BrokerId" = p."BrokerId")
+                    INSERT INTO "BrokerReportDays" AS t ({Totals})
+                    SELECT day, "BrokerId", "Country", "Priority", 0, 0, 0, 0, 0,
+                        {Flag("accepted", "now_accepted")}, {Flag("rejected", "now_rejected")}, {Flag("duplicates", "now_duplicates")},
+                        {Flag("converted", "now_converted")}, SUM(deposits)
+                    FROM f GROUP BY 1, 2, 3, 4
+                    {OnTotals}
+                    WITH c AS ({changes})
                     INSERT INTO "BrokerReportRevenue" AS t ("Day", "BrokerId", "Country", "Priority", "Currency", "Deposits", "AmountMinor")
-                    VALUES ((a."RoutedAt" AT TIME ZONE 'UTC')::date, p_broker, a."Country", a."Priority", p_currency, s, s * p_amount)
-                    {{OnRevenue}}
-                END IF;
-            END $fn$;
+                    SELECT {DayOf}, a."BrokerId", a."Country", a."Priority", c."Currency", SUM(c.s), SUM(c.s * c."AmountMinor")
+                    FROM c JOIN "BrokerAssignments" a ON a."LeadId" = c."LeadId" AND a."BrokerId" = c."BrokerId"
+                    WHERE c."Event" = 'Deposit' AND c."AmountMinor" IS NOT NULL AND c."Currency" IS NOT NULL
+                    GROUP BY 1, 2, 3, 4, 5
+                    {OnRevenue}
+                """;
+        }
 
-            -- A push attempt (not a test push) adds or removes one count at its duration.
-            CREATE FUNCTION lr_report_attempt(p_lead bigint, p_broker bigint, p_test boolean, p_ms integer, s integer)
-            RETURNS void LANGUAGE plpgsql {{PointLookups}} AS $fn$
-            DECLARE
-                a record;
-            BEGIN
-                IF p_test OR p_lead IS NULL THEN RETURN; END IF;
-                PERFORM 1 FROM "Leads" WHERE "Id" = p_lead FOR NO KEY UPDATE;
-                SELECT "Country", "Priority", "RoutedAt" INTO a FROM "BrokerAssignments" WHERE "LeadId" = p_lead AND "BrokerId" = p_broker;
-                IF NOT FOUND THEN RETURN; END IF;
+        /// <summary>Push attempts (not test pushes) add or remove one count each at their duration.</summary>
+        static string AttemptBody(string changes) => $"""
+                WITH c AS ({changes})
                 INSERT INTO "BrokerReportResponseTimes" AS t ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts")
-                VALUES ((a."RoutedAt" AT TIME ZONE 'UTC')::date, p_broker, a."Country", a."Priority", p_ms, s)
-                {{OnTimes}}
-            END $fn$;
-
-            CREATE FUNCTION lr_report_assignments_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN
-                    PERFORM lr_report_assignment(OLD."LeadId", OLD."BrokerId", OLD."Country", OLD."Priority", OLD."RoutedAt", -1);
-                END IF;
-                IF TG_OP <> 'DELETE' THEN
-                    PERFORM lr_report_assignment(NEW."LeadId", NEW."BrokerId", NEW."Country", NEW."Priority", NEW."RoutedAt", 1);
-                END IF;
-                RETURN NULL;
-            END $fn$;
-
-            CREATE FUNCTION lr_report_deliveries_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN PERFORM lr_report_delivery(OLD."Id", OLD."LeadId", OLD."BrokerId", OLD."Status", -1); END IF;
-                IF TG_OP <> 'DELETE' THEN PERFORM lr_report_delivery(NEW."Id", NEW."LeadId", NEW."BrokerId", NEW."Status", 1); END IF;
-                RETURN NULL;
-            END $fn$;
-
-            CREATE FUNCTION lr_report_events_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN
-                    PERFORM lr_report_event(OLD."Id", OLD."LeadId", OLD."BrokerId", OLD."Event", OLD."AmountMinor", OLD."Currency", -1);
-                END IF;
-                IF TG_OP <> 'DELETE' THEN
-                    PERFORM lr_report_event(NEW."Id", NEW."LeadId", NEW."BrokerId", NEW."Event", NEW."AmountMinor", NEW."Currency", 1);
-                END IF;
-                RETURN NULL;
-            END $fn$;
-
-            CREATE FUNCTION lr_report_attempts_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN PERFORM lr_report_attempt(OLD."LeadId", OLD."BrokerId", OLD."Test", OLD."DurationMs", -1); END IF;
-                IF TG_OP <> 'DELETE' THEN PERFORM lr_report_attempt(NEW."LeadId", NEW."BrokerId", NEW."Test", NEW."DurationMs", 1); END IF;
-                RETURN NULL;
-            END $fn$;
+                SELECT {DayOf}, a."BrokerId", a."Country", a."Priority", c."DurationMs", SUM(c.s)
+                FROM c JOIN "BrokerAssignments" a ON a."LeadId" = c."LeadId" AND a."BrokerId" = c."BrokerId"
+                WHERE NOT c."Test"
+                GROUP BY 1, 2, 3, 4, 5
+                {OnTimes}
             """;
 
-        static string Changed(params string[] columns) =>
-            string.Join(" OR ", System.Linq.Enumerable.Select(columns, c => $"OLD.\"{c}\" IS DISTINCT FROM NEW.\"{c}\""));
-
-        static string Triggers(string table, string function, string? insertWhen, string? deleteWhen, string updateWhen) => $"""
-            CREATE TRIGGER "{table}_report_insert" AFTER INSERT ON "{table}" FOR EACH ROW{(insertWhen is null ? "" : $" WHEN ({insertWhen})")} EXECUTE FUNCTION {function}();
-            CREATE TRIGGER "{table}_report_delete" AFTER DELETE ON "{table}" FOR EACH ROW{(deleteWhen is null ? "" : $" WHEN ({deleteWhen})")} EXECUTE FUNCTION {function}();
-            CREATE TRIGGER "{table}_report_update" AFTER UPDATE ON "{table}" FOR EACH ROW WHEN ({updateWhen}) EXECUTE FUNCTION {function}();
-            """;
+        /// <summary>Per table: the function and statement trigger of each operation, over that statement's transition tables.</summary>
+        static IEnumerable<string> TableTriggers(string table, string columns, string watched, string? relevant, Func<string, string> body)
+        {
+            foreach (var op in new[] { "insert", "delete", "update" })
+            {
+                var changes = Changes(op, columns, watched);
+                if (relevant is not null) changes = $"SELECT * FROM ({changes}) r WHERE {relevant}";
+                var function = $"lr_report_{table.ToLowerInvariant()}_{op}";
+                yield return Function(function, changes, body(changes));
+                var referencing = op switch { "insert" => "NEW TABLE AS n", "delete" => "OLD TABLE AS o", _ => "OLD TABLE AS o NEW TABLE AS n" };
+                yield return $"""
+                    CREATE TRIGGER "{table}_report_{op}" AFTER {op.ToUpperInvariant()} ON "{table}"
+                        REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+                    """;
+            }
+        }
 
         static void CreateReportTriggers(MigrationBuilder b)
         {
@@ -232,15 +242,15 @@ namespace LeadRouter.Data.Postgres.Migrations
                 GROUP BY 1, 2, 3, 4, 5;
                 """);
 
-            b.Sql(Functions);
-            b.Sql(Triggers("BrokerAssignments", "lr_report_assignments_changed", null, null,
-                Changed("LeadId", "BrokerId", "Country", "Priority", "RoutedAt")));
-            b.Sql(Triggers("Deliveries", "lr_report_deliveries_changed", "NEW.\"Status\" <> 'Pending'", "OLD.\"Status\" <> 'Pending'",
-                Changed("Status", "LeadId", "BrokerId")));
-            b.Sql(Triggers("LeadEvents", "lr_report_events_changed", null, null,
-                Changed("Event", "LeadId", "BrokerId", "AmountMinor", "Currency")));
-            b.Sql(Triggers("LeadPushLogs", "lr_report_attempts_changed", "NOT NEW.\"Test\"", "NOT OLD.\"Test\"",
-                Changed("LeadId", "BrokerId", "Test", "DurationMs")));
+            foreach (var sql in TableTriggers("BrokerAssignments", "LeadId, BrokerId, Country, Priority, RoutedAt",
+                         "LeadId, BrokerId, Country, Priority, RoutedAt", null, AssignmentBody)
+                     .Concat(TableTriggers("Deliveries", "Id, LeadId, BrokerId, Status", "LeadId, BrokerId, Status", "r.\"Status\" <> 'Pending'", DeliveryBody))
+                     .Concat(TableTriggers("LeadEvents", "Id, LeadId, BrokerId, Event, AmountMinor, Currency",
+                         "LeadId, BrokerId, Event, AmountMinor, Currency",
+                         "r.\"Event\" IN ('Accepted', 'Rejected', 'Duplicate', 'Converted', 'Deposit')", EventBody))
+                     .Concat(TableTriggers("LeadPushLogs", "LeadId, BrokerId, Test, DurationMs", "LeadId, BrokerId, Test, DurationMs",
+                         "NOT r.\"Test\" AND r.\"LeadId\" IS NOT NULL", AttemptBody)))
+                b.Sql(sql);
         }
 
         static void DropReportTriggers(MigrationBuilder b)
@@ -248,13 +258,9 @@ namespace LeadRouter.Data.Postgres.Migrations
             foreach (var table in new[] { "BrokerAssignments", "Deliveries", "LeadEvents", "LeadPushLogs" })
                 foreach (var op in new[] { "insert", "delete", "update" })
                     b.Sql($"DROP TRIGGER IF EXISTS \"{table}_report_{op}\" ON \"{table}\";");
-            b.Sql("""
-                DROP FUNCTION IF EXISTS lr_report_assignments_changed(), lr_report_deliveries_changed(), lr_report_events_changed(),
-                    lr_report_attempts_changed(), lr_report_assignment(bigint, bigint, text, integer, timestamptz, integer),
-                    lr_report_delivery(bigint, bigint, bigint, text, integer),
-                    lr_report_event(bigint, bigint, bigint, text, bigint, text, integer),
-                    lr_report_attempt(bigint, bigint, boolean, integer, integer);
-                """);
+            foreach (var table in new[] { "BrokerAssignments", "Deliveries", "LeadEvents", "LeadPushLogs" })
+                foreach (var op in new[] { "insert", "delete", "update" })
+                    b.Sql($"DROP FUNCTION IF EXISTS lr_report_{table.ToLowerInvariant()}_{op}();");
         }
     }
 }
