@@ -331,6 +331,118 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.ToTable("BrokerAssignments");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportDay", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("AcceptedLeads")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ConvertedLeads")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Dead")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Delivered")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("DeliveredLeads")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Deposits")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("DuplicateLeads")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Rejected")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RejectedLeads")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Routed")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Day", "BrokerId", "Country", "Priority");
+
+                    b.HasIndex("BrokerId");
+
+                    b.ToTable("BrokerReportDays");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportResponseTime", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Attempts")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "DurationMs");
+
+                    b.HasIndex("BrokerId");
+
+                    b.ToTable("BrokerReportResponseTimes");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportRevenue", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<long>("AmountMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Deposits")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Currency");
+
+                    b.HasIndex("BrokerId");
+
+                    b.ToTable("BrokerReportRevenue", (string)null);
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerRotation", b =>
                 {
                     b.Property<int>("Priority")
@@ -578,6 +690,8 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.HasIndex("DeliveryId");
 
                     b.HasIndex("BrokerId", "At");
+
+                    b.HasIndex("LeadId", "BrokerId");
 
                     b.ToTable("LeadPushLogs", (string)null);
                 });
@@ -1085,6 +1199,20 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("MemberFiles");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFileCsv", b =>
+                {
+                    b.Property<long>("FileId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("FileId");
+
+                    b.ToTable("MemberFileCsvs");
                 });
 
             modelBuilder.Entity("LeadRouter.Data.Members.MemberImport", b =>
@@ -1697,6 +1825,33 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .HasForeignKey("SourceId");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportDay", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportResponseTime", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportRevenue", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Brokers.Delivery", b =>
                 {
                     b.HasOne("LeadRouter.Data.Brokers.Broker", null)
@@ -1823,6 +1978,15 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFileCsv", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Members.MemberFile", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Members.MemberFileCsv", "FileId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

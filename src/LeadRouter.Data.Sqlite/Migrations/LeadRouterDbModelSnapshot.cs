@@ -316,6 +316,118 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.ToTable("BrokerAssignments");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportDay", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AcceptedLeads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ConvertedLeads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Dead")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Delivered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DeliveredLeads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Deposits")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DuplicateLeads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Rejected")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RejectedLeads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Routed")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "BrokerId", "Country", "Priority");
+
+                    b.HasIndex("BrokerId");
+
+                    b.ToTable("BrokerReportDays");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportResponseTime", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "DurationMs");
+
+                    b.HasIndex("BrokerId");
+
+                    b.ToTable("BrokerReportResponseTimes");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportRevenue", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BrokerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AmountMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Deposits")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Currency");
+
+                    b.HasIndex("BrokerId");
+
+                    b.ToTable("BrokerReportRevenue", (string)null);
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerRotation", b =>
                 {
                     b.Property<int>("Priority")
@@ -557,6 +669,8 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.HasIndex("DeliveryId");
 
                     b.HasIndex("BrokerId", "At");
+
+                    b.HasIndex("LeadId", "BrokerId");
 
                     b.ToTable("LeadPushLogs", (string)null);
                 });
@@ -1046,6 +1160,20 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .IsUnique();
 
                     b.ToTable("MemberFiles");
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFileCsv", b =>
+                {
+                    b.Property<long>("FileId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("FileId");
+
+                    b.ToTable("MemberFileCsvs");
                 });
 
             modelBuilder.Entity("LeadRouter.Data.Members.MemberImport", b =>
@@ -1642,6 +1770,33 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .HasForeignKey("SourceId");
                 });
 
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportDay", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportResponseTime", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Brokers.BrokerReportRevenue", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Brokers.Broker", null)
+                        .WithMany()
+                        .HasForeignKey("BrokerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("LeadRouter.Data.Brokers.Delivery", b =>
                 {
                     b.HasOne("LeadRouter.Data.Brokers.Broker", null)
@@ -1768,6 +1923,15 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadRouter.Data.Members.MemberFileCsv", b =>
+                {
+                    b.HasOne("LeadRouter.Data.Members.MemberFile", null)
+                        .WithOne()
+                        .HasForeignKey("LeadRouter.Data.Members.MemberFileCsv", "FileId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

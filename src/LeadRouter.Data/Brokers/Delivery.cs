@@ -104,6 +104,8 @@ sealed class PushLogConfiguration : IEntityTypeConfiguration<PushLog>
         e.ToTable("LeadPushLogs");
         e.HasIndex(l => new { l.BrokerId, l.At });
         e.HasIndex(l => l.DeliveryId);
+        // A lead's attempts: the lead timeline, and the report triggers recounting a routing row's attempts.
+        e.HasIndex(l => new { l.LeadId, l.BrokerId });
         e.Property(l => l.ResponseExcerpt).HasMaxLength(PushLog.MaxExcerpt);
         e.Property(l => l.Error).HasMaxLength(1000);
         e.HasOne<Delivery>().WithMany().HasForeignKey(l => l.DeliveryId);

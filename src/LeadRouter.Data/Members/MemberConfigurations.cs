@@ -75,6 +75,16 @@ sealed class MemberFileConfiguration : IEntityTypeConfiguration<MemberFile>
     }
 }
 
+sealed class MemberFileCsvConfiguration : IEntityTypeConfiguration<MemberFileCsv>
+{
+    public void Configure(EntityTypeBuilder<MemberFileCsv> e)
+    {
+        e.HasKey(c => c.FileId);
+        e.Property(c => c.FileId).ValueGeneratedNever();
+        e.HasOne<MemberFile>().WithOne().HasForeignKey<MemberFileCsv>(c => c.FileId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
 sealed class MemberImportConfiguration : IEntityTypeConfiguration<MemberImport>
 {
     public void Configure(EntityTypeBuilder<MemberImport> e)

@@ -102,8 +102,8 @@ public sealed class Share
 
 /// <summary>
 /// The CSV a member downloads for one run (seed 002): <c>leads_{username}_{runId}.csv</c>, columns Name,Email,Address.
-/// The rows are the run's shares of the member, generated on each download; the tier is the one the member had when
-/// the run handed out the leads. One file per member per run.
+/// The rows are the run's shares of the member, written once as <see cref="MemberFileCsv"/> on the first download or
+/// export; the tier is the one the member had when the run handed out the leads. One file per member per run.
 /// </summary>
 public sealed class MemberFile
 {
@@ -116,6 +116,19 @@ public sealed class MemberFile
     public DateTimeOffset CreatedAt { get; set; }
     public int DownloadCount { get; set; }
     public DateTimeOffset? LastDownloadAt { get; set; }
+}
+
+/// <summary>
+/// The bytes of a member file (UTF-8 CSV), written once when the file is first downloaded or exported and served
+/// unchanged from then on. One row per file at most (the key is the file's id); a file without a row is rendered from
+/// its run's shares.
+/// </summary>
+public sealed class MemberFileCsv
+{
+    /// <summary>The file's id (primary key, and a foreign key to <see cref="MemberFile"/>).</summary>
+    public long FileId { get; set; }
+    /// <summary>The file as served: UTF-8 without BOM, CRLF line ends.</summary>
+    public required byte[] Content { get; set; }
 }
 
 /// <summary>A member import's state (seed 004's csv_status): active while some lead can still be shared.</summary>

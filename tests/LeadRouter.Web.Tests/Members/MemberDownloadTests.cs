@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LeadRouter.Data.Members;
 using LeadRouter.Web.Features.Accounts;
+using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using static LeadRouter.Web.Tests.Members.MemberSeeding;
@@ -59,6 +60,70 @@ public abstract class MemberDownloadTests<TApp>(TApp app) : AppTests<TApp>(app) 
         Assert.Equal(1, after.GetProperty("download_count").GetInt32());
         Assert.Equal(JsonValueKind.String, after.GetProperty("downloaded_at").ValueKind);
         Assert.Equal(0, (await MyFilesAsync(bob)).GetProperty("csv_files")[0].GetProperty("download_count").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_first_download_stores_the_bytes_and_every_later_download_serves_them_and_counts_exactly_once()
+    {
+        var (_, erin) = await MemberWithLoginAsync("erin");
+        var admin = await App.ClientAsync(Roles.Admin);
+        var import = await ImportAsync(App, 4, i => ($"Lead {i}", $"{Unique("z")}@example.com", i == 1 ? "@SUM(A1)" : $"{i} High St"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/admin/leads/distribute/{import}", null, Ct)).StatusCode);
+        var fileId = (await MyFilesAsync(erin)).GetProperty("csv_files")[0].GetProperty("file_id").GetInt64();
+        var path = $"/api/users/leads/download/{fileId}";
+
+        var first = await erin.GetAsync(path, Ct);
+        var firstBytes = await first.Content.ReadAsByteArrayAsync(Ct);
+        await using (var db = App.CreateDb())
+        {
+            // A lead changed after the file was first served does not change the file.
+            var file = await db.MemberFiles.SingleAsync(f => f.Id == fileId, Ct);
+            var leadId = await db.Shares.Where(s => s.MemberId == file.MemberId && s.RunId == file.RunId).Select(s => s.LeadId).FirstAsync(Ct);
+            await db.Leads.Where(l => l.Id == leadId).ExecuteUpdateAsync(u => u.SetProperty(l => l.Name, "Changed Later"), Ct);
+        }
+
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var response = await erin.GetAsync(path, Ct);
+            return (response.StatusCode, Body: await response.Content.ReadAsByteArrayAsync(Ct));
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("utf-8", first.Content.Headers.ContentType?.CharSet);
+        Assert.Equal(firstBytes.Length, first.Content.Headers.ContentLength);
+        Assert.Equal("attachment", first.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.True(first.Headers.CacheControl is { Private: true, NoStore: true });
+        Assert.Contains("'@SUM(A1)", System.Text.Encoding.UTF8.GetString(firstBytes), StringComparison.Ordinal);
+        Assert.All(concurrent, r =>
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.Equal(firstBytes, r.Body);
+        });
+        await using var check = App.CreateDb();
+        Assert.Equal(firstBytes, await check.MemberFileCsvs.Where(c => c.FileId == fileId).Select(c => c.Content).SingleAsync(Ct));
+        Assert.Equal(21, await check.MemberFiles.Where(f => f.Id == fileId).Select(f => f.DownloadCount).SingleAsync(Ct));
+        var export = await App.Get<MemberFiles>().ContentAsync(fileId, Ct);
+        Assert.Equal(firstBytes, export?.Content);
+    }
+
+    [Fact]
+    public async Task Export_of_a_file_never_downloaded_stores_the_same_bytes_a_download_then_serves()
+    {
+        var (_, frank) = await MemberWithLoginAsync("frank");
+        var admin = await App.ClientAsync(Roles.Admin);
+        var import = await ImportAsync(App, 3, i => ($"+{i} Lead, \"quoted\"", $"{Unique("w")}@example.com", "Line1\r\nLine2"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/admin/leads/distribute/{import}", null, Ct)).StatusCode);
+        var fileId = (await MyFilesAsync(frank)).GetProperty("csv_files")[0].GetProperty("file_id").GetInt64();
+
+        var export = await App.Get<MemberFiles>().ContentAsync(fileId, Ct);
+        var download = await frank.GetByteArrayAsync($"/api/users/leads/download/{fileId}", Ct);
+
+        Assert.NotNull(export);
+        Assert.Equal(export.Content, download);
+        Assert.Contains("\"'+0 Lead, \"\"quoted\"\"\"", System.Text.Encoding.UTF8.GetString(download), StringComparison.Ordinal);
+        await using var db = App.CreateDb();
+        Assert.Equal(download, await db.MemberFileCsvs.Where(c => c.FileId == fileId).Select(c => c.Content).SingleAsync(Ct));
+        Assert.Equal(1, await db.MemberFiles.Where(f => f.Id == fileId).Select(f => f.DownloadCount).SingleAsync(Ct));
     }
 
     [Fact]

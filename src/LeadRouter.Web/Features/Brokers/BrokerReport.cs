@@ -1,10 +1,11 @@
+using System.Data;
 using System.Globalization;
-using System.Linq.Expressions;
 using System.Text;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Domain.Postbacks;
 using LeadRouter.Web.Features.Accounts;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeadRouter.Web.Features.Brokers;
@@ -72,152 +73,197 @@ public sealed record BrokerReportDto(DateOnly From, DateOnly To, string GroupBy,
 }
 
 /// <summary>
-/// Broker performance analytics. Every figure comes from grouped queries in the database at the finest grain (broker,
-/// country, priority, period), with the period computed in SQL from bucket boundaries made here; broker, country and
-/// priority rows are sums of those cells (each lead has one routing row, so lead counts add up). Response-time
-/// percentiles come from a per-millisecond histogram the database groups.
+/// Broker performance analytics, read from the daily rollups the database keeps per routing cell (UTC routing day,
+/// broker, country, priority): <see cref="BrokerReportDay"/>, <see cref="BrokerReportRevenue"/> and the response-time
+/// histograms <see cref="BrokerReportResponseTime"/>, which triggers update in the transaction of every routing,
+/// delivery, push attempt and postback (see the <c>BrokerReportRollups</c> migration). A report reads the rows of its
+/// days only (at most cells × days rows, plus one histogram row per distinct duration of a cell and day), sums them per
+/// period and per broker, country and priority tier (each lead has one routing row, so lead counts add up), and takes
+/// the nearest-rank p95 and the mean from the merged histograms, exactly as from the attempts themselves.
 /// </summary>
 public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
 {
     /// <summary>Most periods in one report.</summary>
     public const int MaxPeriods = 1000;
 
+    /// <summary>
+    /// The report over the UTC days <paramref name="from"/> to <paramref name="to"/> (both included), one period per day,
+    /// ISO week or calendar month (the first and last may be partial).
+    /// </summary>
     /// <exception cref="InputException">The range is reversed or has more than <see cref="MaxPeriods"/> periods.</exception>
     public async Task<BrokerReportDto> RunAsync(DateOnly from, DateOnly to, ReportGrouping groupBy, CancellationToken ct)
     {
         if (to < from) throw new InputException("to", "The end date is before the start date.");
         var starts = Periods(from, to, groupBy);
         if (starts.Count > MaxPeriods) throw new InputException("groupBy", $"At most {MaxPeriods} periods per report; group by a longer period.");
-        var bounds = starts.Select(d => new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)).ToList();
-        var begin = bounds[0];
-        var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var bucketOfDay = new int[to.DayNumber - from.DayNumber + 1];
+        for (var b = 0; b < starts.Count; b++)
+        {
+            var end = b + 1 < starts.Count ? starts[b + 1].DayNumber : to.DayNumber + 1;
+            for (var d = starts[b].DayNumber; d < end; d++) bucketOfDay[d - from.DayNumber] = b;
+        }
+
+        int Bucket(DateOnly day) => bucketOfDay[day.DayNumber - from.DayNumber];
 
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var cohort = db.BrokerAssignments.Where(a => a.RoutedAt >= begin && a.RoutedAt < end);
+        // One snapshot for the three reads, so a write committed in between cannot be half counted: a deferred (read)
+        // transaction on SQLite, which takes no write lock; REPEATABLE READ on PostgreSQL.
+        await db.Database.OpenConnectionAsync(ct);
+        await using var snapshot = db.Database.GetDbConnection() is SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: true)
+            : await db.Database.GetDbConnection().BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        await db.Database.UseTransactionAsync(snapshot, ct);
 
-        var routed = await cohort
-            .SelectBucketed(a => a.RoutedAt, bounds, (a, b) => new { a.BrokerId, a.Country, a.Priority, Bucket = b })
-            .GroupBy(x => new { x.BrokerId, x.Country, x.Priority, x.Bucket })
-            .Select(g => new { g.Key.BrokerId, g.Key.Country, g.Key.Priority, g.Key.Bucket, Count = g.LongCount() })
-            .ToListAsync(ct);
+        var cells = new Dictionary<Cell, Figures>();
+        await foreach (var r in db.BrokerReportDays.AsNoTracking().Where(r => r.Day >= from && r.Day <= to && r.Routed != 0)
+            .AsAsyncEnumerable().WithCancellation(ct))
+        {
+            var key = new Cell(r.BrokerId, r.Country, r.Priority, Bucket(r.Day));
+            if (!cells.TryGetValue(key, out var f)) cells[key] = f = new Figures();
+            f.Add(r);
+        }
 
-        var deliveries = await (from d in db.Deliveries
-                                where d.Status != DeliveryStatus.Pending
-                                join a in cohort on new { d.LeadId, d.BrokerId } equals new { a.LeadId, a.BrokerId }
-                                select new { d, a })
-            .SelectBucketed(x => x.a.RoutedAt, bounds, (x, b) => new { x.a.BrokerId, x.a.Country, x.a.Priority, Bucket = b, x.d.Status, x.d.LeadId })
-            .GroupBy(x => new { x.BrokerId, x.Country, x.Priority, x.Bucket, x.Status })
-            .Select(g => new
+        await foreach (var r in db.BrokerReportRevenue.AsNoTracking().Where(r => r.Day >= from && r.Day <= to && r.Deposits != 0)
+            .AsAsyncEnumerable().WithCancellation(ct))
+            if (cells.TryGetValue(new Cell(r.BrokerId, r.Country, r.Priority, Bucket(r.Day)), out var f))
+                f.AddRevenue(r.Currency, r.Deposits, r.AmountMinor);
+
+        // Dimensions: each finest cell of a period belongs to one broker, one country and one priority row of that period.
+        var dimensions = new (string Name, Func<Cell, string> Key)[]
+        {
+            ("broker", c => c.BrokerId.ToString(CultureInfo.InvariantCulture)),
+            ("country", c => c.Country),
+            ("priority", c => c.Priority.ToString(CultureInfo.InvariantCulture)),
+        };
+        var rowsOf = dimensions.Select(_ => new Dictionary<(string Key, int Bucket), Figures>()).ToArray();
+        var groupsOfCell = new Dictionary<Cell, Figures[]>();
+        foreach (var (cell, figures) in cells)
+        {
+            var groups = new Figures[dimensions.Length];
+            for (var i = 0; i < dimensions.Length; i++)
             {
-                g.Key.BrokerId,
-                g.Key.Country,
-                g.Key.Priority,
-                g.Key.Bucket,
-                g.Key.Status,
-                Count = g.LongCount(),
-                Leads = g.Select(y => y.LeadId).Distinct().LongCount(),
-            })
-            .ToListAsync(ct);
+                var key = (dimensions[i].Key(cell), cell.Bucket);
+                if (!rowsOf[i].TryGetValue(key, out var row)) rowsOf[i][key] = row = new Figures();
+                row.Add(figures);
+                groups[i] = row;
+            }
 
-        var timings = await (from l in db.PushLogs
-                             where !l.Test && l.LeadId != null
-                             join a in cohort on new { LeadId = l.LeadId!.Value, l.BrokerId } equals new { a.LeadId, a.BrokerId }
-                             select new { l, a })
-            .SelectBucketed(x => x.a.RoutedAt, bounds, (x, b) => new { x.a.BrokerId, x.a.Country, x.a.Priority, Bucket = b, x.l.DurationMs })
-            .GroupBy(x => new { x.BrokerId, x.Country, x.Priority, x.Bucket, x.DurationMs })
-            .Select(g => new { g.Key.BrokerId, g.Key.Country, g.Key.Priority, g.Key.Bucket, g.Key.DurationMs, Count = g.LongCount() })
-            .ToListAsync(ct);
+            groupsOfCell[cell] = groups;
+        }
 
-        var events = await (from e in db.LeadEvents
-                            join a in cohort on new { e.LeadId, e.BrokerId } equals new { a.LeadId, a.BrokerId }
-                            select new { e, a })
-            .SelectBucketed(x => x.a.RoutedAt, bounds, (x, b) => new { x.a.BrokerId, x.a.Country, x.a.Priority, Bucket = b, x.e.Event, x.e.LeadId })
-            .GroupBy(x => new { x.BrokerId, x.Country, x.Priority, x.Bucket, x.Event })
-            .Select(g => new
+        // Response times: every histogram row of a cell and day is added to its three rows' histograms.
+        Cell last = default;
+        Figures[]? lastGroups = null;
+        await foreach (var t in db.BrokerReportResponseTimes.AsNoTracking().Where(t => t.Day >= from && t.Day <= to && t.Attempts != 0)
+            .Select(t => new { t.Day, t.BrokerId, t.Country, t.Priority, t.DurationMs, t.Attempts })
+            .AsAsyncEnumerable().WithCancellation(ct))
+        {
+            var cell = new Cell(t.BrokerId, t.Country, t.Priority, Bucket(t.Day));
+            if (lastGroups is null || !cell.Equals(last))
             {
-                g.Key.BrokerId,
-                g.Key.Country,
-                g.Key.Priority,
-                g.Key.Bucket,
-                g.Key.Event,
-                Count = g.LongCount(),
-                Leads = g.Select(y => y.LeadId).Distinct().LongCount(),
-            })
-            .ToListAsync(ct);
+                last = cell;
+                lastGroups = groupsOfCell.GetValueOrDefault(cell) ?? [];
+            }
 
-        var revenue = await (from e in db.LeadEvents
-                             where e.Event == PostbackEvent.Deposit && e.AmountMinor != null && e.Currency != null
-                             join a in cohort on new { e.LeadId, e.BrokerId } equals new { a.LeadId, a.BrokerId }
-                             select new { e, a })
-            .SelectBucketed(x => x.a.RoutedAt, bounds, (x, b) => new { x.a.BrokerId, x.a.Country, x.a.Priority, Bucket = b, x.e.Currency, x.e.AmountMinor })
-            .GroupBy(x => new { x.BrokerId, x.Country, x.Priority, x.Bucket, x.Currency })
-            .Select(g => new { g.Key.BrokerId, g.Key.Country, g.Key.Priority, g.Key.Bucket, g.Key.Currency, Count = g.LongCount(), Sum = g.Sum(y => y.AmountMinor!.Value) })
-            .ToListAsync(ct);
+            foreach (var row in lastGroups) row.AddTime(t.DurationMs, t.Attempts);
+        }
 
-        var brokerIds = routed.Select(r => r.BrokerId).Distinct().ToList();
+        await snapshot.CommitAsync(ct);
+        await db.Database.UseTransactionAsync(null, ct);
+
+        var brokerIds = cells.Keys.Select(c => c.BrokerId).Distinct().ToList();
         var brokers = await db.Brokers.AsNoTracking().Where(b => brokerIds.Contains(b.Id) || (b.DeletedAt == null && b.Active)).ToListAsync(ct);
         var weightAt = brokers.Where(b => b.DeletedAt == null && b.Active && b.Weight > 0).GroupBy(b => b.Priority).ToDictionary(g => g.Key, g => g.Sum(b => b.Weight));
         var byId = brokers.ToDictionary(b => b.Id);
-        var routedAtPriority = routed.GroupBy(r => (r.Priority, r.Bucket)).ToDictionary(g => g.Key, g => g.Sum(r => r.Count));
+        var routedAtPriority = cells.GroupBy(c => (c.Key.Priority, c.Key.Bucket)).ToDictionary(g => g.Key, g => g.Sum(c => c.Value.Routed));
+        var prioritiesOf = cells.Keys.GroupBy(c => (c.BrokerId, c.Bucket)).ToDictionary(g => g.Key, g => g.Select(c => c.Priority).Distinct().ToList());
 
-        // Cells keyed by (dimension key, bucket); each dimension rolls the finest cells up.
-        List<ReportRow> Roll(string dimension, Func<long, string, int, string> key, Func<string, string?> name, Func<string, int, long, (double?, double?, double?)> extra)
-        {
-            var routedBy = routed.ToLookup(r => (key(r.BrokerId, r.Country, r.Priority), r.Bucket));
-            var deliveriesBy = deliveries.ToLookup(r => (key(r.BrokerId, r.Country, r.Priority), r.Bucket));
-            var timingsBy = timings.ToLookup(r => (key(r.BrokerId, r.Country, r.Priority), r.Bucket));
-            var eventsBy = events.ToLookup(r => (key(r.BrokerId, r.Country, r.Priority), r.Bucket));
-            var revenueBy = revenue.ToLookup(r => (key(r.BrokerId, r.Country, r.Priority), r.Bucket));
-            var rows = new List<ReportRow>();
-            foreach (var cell in routedBy)
+        List<ReportRow> Roll(int dimension, Func<string, string?> name, Func<string, int, long, (double?, double?, double?)> extra) =>
+            rowsOf[dimension].Select(kv =>
             {
-                var (k, bucket) = cell.Key;
-                var n = cell.Sum(r => r.Count);
-                var ds = deliveriesBy[cell.Key].ToList();
-                var delivered = ds.Where(d => d.Status == DeliveryStatus.Delivered).Sum(d => d.Leads);
-                var finished = ds.Sum(d => d.Count);
-                var success = Rate(ds.Where(d => d.Status == DeliveryStatus.Delivered).Sum(d => d.Count), finished);
-                var histogram = timingsBy[cell.Key].GroupBy(t => t.DurationMs).Select(g => (Value: g.Key, Count: g.Sum(t => t.Count))).ToList();
+                var ((k, bucket), f) = (kv.Key, kv.Value);
+                var histogram = f.Times.Select(h => (Value: h.Key, Count: h.Value)).ToList();
                 var attempts = histogram.Sum(h => h.Count);
                 double? avg = attempts == 0 ? null : Math.Round((double)(histogram.Sum(h => (decimal)h.Value * h.Count) / attempts), 1);
-                var es = eventsBy[cell.Key].ToList();
-                long Leads(PostbackEvent ev) => es.Where(e => e.Event == ev).Sum(e => e.Leads);
-                var money = revenueBy[cell.Key]
-                    .GroupBy(r => r.Currency!)
-                    .Select(g => new RevenueDto(g.Key, g.Sum(r => r.Count), Currencies.FromMinor(g.Sum(r => r.Sum), g.Key)))
+                var money = f.Revenue.Select(r => new RevenueDto(r.Key, r.Value.Deposits, Currencies.FromMinor(r.Value.Minor, r.Key)))
                     .OrderBy(r => r.Currency, StringComparer.Ordinal).ToList();
-                var (cap, share, target) = extra(k, bucket, n);
-                rows.Add(new ReportRow(dimension, k, name(k), starts[bucket], n, delivered, finished, success, avg,
-                    PostbackRules.NearestRank(histogram, 95),
-                    Leads(PostbackEvent.Accepted), Leads(PostbackEvent.Rejected), Leads(PostbackEvent.Duplicate), Leads(PostbackEvent.Converted),
-                    Rate(Leads(PostbackEvent.Accepted), delivered), Rate(Leads(PostbackEvent.Rejected), delivered),
-                    Rate(Leads(PostbackEvent.Duplicate), delivered), Rate(Leads(PostbackEvent.Converted), delivered),
-                    es.Where(e => e.Event == PostbackEvent.Deposit).Sum(e => e.Count), money, cap, share, target));
-            }
+                var finished = f.Delivered + f.Rejected + f.Dead;
+                var (cap, share, target) = extra(k, bucket, f.Routed);
+                return new ReportRow(dimensions[dimension].Name, k, name(k), starts[bucket], f.Routed, f.DeliveredLeads, finished,
+                    Rate(f.Delivered, finished), avg, PostbackRules.NearestRank(histogram, 95),
+                    f.AcceptedLeads, f.RejectedLeads, f.DuplicateLeads, f.ConvertedLeads,
+                    Rate(f.AcceptedLeads, f.DeliveredLeads), Rate(f.RejectedLeads, f.DeliveredLeads),
+                    Rate(f.DuplicateLeads, f.DeliveredLeads), Rate(f.ConvertedLeads, f.DeliveredLeads),
+                    f.Deposits, money, cap, share, target);
+            }).ToList();
 
-            return rows;
-        }
-
-        var byBroker = Roll("broker", (b, _, _) => b.ToString(CultureInfo.InvariantCulture),
+        var byBroker = Roll(0,
             k => byId.TryGetValue(long.Parse(k, CultureInfo.InvariantCulture), out var b) ? b.Name : null,
             (k, bucket, n) =>
             {
                 if (!byId.TryGetValue(long.Parse(k, CultureInfo.InvariantCulture), out var b)) return (null, null, null);
                 var bucketEnd = bucket + 1 < starts.Count ? starts[bucket + 1] : to.AddDays(1);
                 var capacity = Capacity(b, starts[bucket], bucketEnd);
-                var atPriority = routed.Where(r => r.BrokerId == b.Id && r.Bucket == bucket).GroupBy(r => r.Priority)
-                    .Sum(g => routedAtPriority[(g.Key, bucket)]);
+                var atPriority = prioritiesOf[(b.Id, bucket)].Sum(p => routedAtPriority[(p, bucket)]);
                 double? share = atPriority == 0 ? null : Rate(n, atPriority);
                 double target = b.DeletedAt == null && b.Active && b.Weight > 0 && weightAt.TryGetValue(b.Priority, out var w) ? Rate(b.Weight, w) : 0;
                 return (capacity is { } c && c > 0 ? Math.Round((double)(n / c), 4) : null, share, target);
             })
             .OrderByDescending(r => r.Name is null ? int.MinValue : byId[long.Parse(r.Key, CultureInfo.InvariantCulture)].Priority)
             .ThenBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Period).ToList();
-        var byCountry = Roll("country", (_, c, _) => c, _ => null, (_, _, _) => (null, null, null))
+        var byCountry = Roll(1, _ => null, (_, _, _) => (null, null, null))
             .OrderBy(r => r.Key, StringComparer.Ordinal).ThenBy(r => r.Period).ToList();
-        var byPriority = Roll("priority", (_, _, p) => p.ToString(CultureInfo.InvariantCulture), _ => null, (_, _, _) => (null, null, null))
+        var byPriority = Roll(2, _ => null, (_, _, _) => (null, null, null))
             .OrderByDescending(r => int.Parse(r.Key, CultureInfo.InvariantCulture)).ThenBy(r => r.Period).ToList();
         return new BrokerReportDto(from, to, groupBy.ToString().ToLowerInvariant(), byBroker, byCountry, byPriority);
+    }
+
+    /// <summary>The finest grain of a report: one routing cell in one period.</summary>
+    readonly record struct Cell(long BrokerId, string Country, int Priority, int Bucket);
+
+    /// <summary>Sums of rollup rows (a cell's, or a report row's): counts, revenue per currency, response-time histogram.</summary>
+    sealed class Figures
+    {
+        public long Routed, DeliveredLeads, Delivered, Rejected, Dead, AcceptedLeads, RejectedLeads, DuplicateLeads, ConvertedLeads, Deposits;
+        public Dictionary<string, (long Deposits, long Minor)> Revenue { get; } = new(StringComparer.Ordinal);
+        public Dictionary<int, long> Times { get; } = [];
+
+        public void Add(BrokerReportDay r)
+        {
+            Routed += r.Routed;
+            DeliveredLeads += r.DeliveredLeads;
+            Delivered += r.Delivered;
+            Rejected += r.Rejected;
+            Dead += r.Dead;
+            AcceptedLeads += r.AcceptedLeads;
+            RejectedLeads += r.RejectedLeads;
+            DuplicateLeads += r.DuplicateLeads;
+            ConvertedLeads += r.ConvertedLeads;
+            Deposits += r.Deposits;
+        }
+
+        public void Add(Figures f)
+        {
+            Routed += f.Routed;
+            DeliveredLeads += f.DeliveredLeads;
+            Delivered += f.Delivered;
+            Rejected += f.Rejected;
+            Dead += f.Dead;
+            AcceptedLeads += f.AcceptedLeads;
+            RejectedLeads += f.RejectedLeads;
+            DuplicateLeads += f.DuplicateLeads;
+            ConvertedLeads += f.ConvertedLeads;
+            Deposits += f.Deposits;
+            foreach (var (currency, (deposits, minor)) in f.Revenue) AddRevenue(currency, deposits, minor);
+        }
+
+        public void AddRevenue(string currency, long deposits, long minor)
+        {
+            var (d, m) = Revenue.GetValueOrDefault(currency);
+            Revenue[currency] = (d + deposits, m + minor);
+        }
+
+        public void AddTime(int ms, long attempts) => Times[ms] = Times.GetValueOrDefault(ms) + attempts;
     }
 
     static double Rate(long part, long whole) => whole == 0 ? 0 : Math.Round((double)part / whole, 4);
@@ -255,33 +301,6 @@ public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
         }
 
         return starts;
-    }
-}
-
-/// <summary>The period of a row as a SQL expression: a balanced CASE over the bucket boundaries (index of the bucket).</summary>
-static class PeriodBuckets
-{
-    /// <summary>Projects each row with the index of the period its <paramref name="time"/> falls in (rows are already in range).</summary>
-    public static IQueryable<TResult> SelectBucketed<T, TResult>(this IQueryable<T> source, Expression<Func<T, DateTimeOffset>> time,
-        IReadOnlyList<DateTimeOffset> starts, Expression<Func<T, int, TResult>> shape)
-    {
-        var row = shape.Parameters[0];
-        var t = new Swap(time.Parameters[0], row).Visit(time.Body)!;
-        var bucket = Build(t, starts, 0, starts.Count - 1);
-        var body = new Swap(shape.Parameters[1], bucket).Visit(shape.Body)!;
-        return source.Select(Expression.Lambda<Func<T, TResult>>(body, row));
-    }
-
-    static Expression Build(Expression t, IReadOnlyList<DateTimeOffset> starts, int lo, int hi)
-    {
-        if (lo == hi) return Expression.Constant(lo);
-        var mid = (lo + hi + 1) / 2;
-        return Expression.Condition(Expression.LessThan(t, Expression.Constant(starts[mid])), Build(t, starts, lo, mid - 1), Build(t, starts, mid, hi));
-    }
-
-    sealed class Swap(Expression from, Expression to) : ExpressionVisitor
-    {
-        public override Expression? Visit(Expression? node) => node == from ? to : base.Visit(node);
     }
 }
 

@@ -148,7 +148,7 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
                     .ExecuteUpdateAsync(s => s.SetProperty(l => l.UnroutedReason, reason), ct);
             }
 
-        db.BrokerAssignments.AddRange(routed.Select(r => new BrokerAssignment
+        await db.AddBrokerAssignmentsAsync(routed.Select(r => new BrokerAssignment
         {
             LeadId = r.LeadId,
             BrokerId = r.BrokerId,
@@ -158,7 +158,7 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             Trigger = trigger,
             RoutedAt = now,
             Decision = DecisionText(r),
-        }));
+        }).ToList(), ct);
         // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.
         var pushTo = brokers.Where(b => b.AutoPush && b.EndpointUrl is not null).Select(b => b.Id).ToHashSet();
         db.Deliveries.AddRange(routed.Where(r => pushTo.Contains(r.BrokerId))

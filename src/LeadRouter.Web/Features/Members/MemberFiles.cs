@@ -3,6 +3,8 @@ using System.Text;
 using LeadRouter.Data;
 using LeadRouter.Data.Members;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using Sylvan.Data.Csv;
 
 namespace LeadRouter.Web.Features.Members;
@@ -34,11 +36,16 @@ public abstract record DownloadOutcome
 }
 
 /// <summary>
-/// Member files (seed 002): listing, the CSV content (generated from the run's shares on each request, so every
-/// download and <c>files export</c> serve the same bytes), and downloads with their count and last time.
+/// Member files (seed 002): listing, the CSV content and downloads with their count and last time. A file's bytes are
+/// rendered from its run's shares once, on its first download or export, and stored (<see cref="MemberFileCsv"/>), so
+/// every later download and <c>files export</c> serve the same bytes; each node also keeps recently served files in
+/// memory (<see cref="MembersOptions.FileCacheMegabytes"/>). A download is then one conditional UPDATE, which checks
+/// that the file is the caller's and counts it.
 /// </summary>
-public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock)
+public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, IOptions<MembersOptions> options) : IDisposable
 {
+    readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1L, options.Value.FileCacheMegabytes) * 1024 * 1024 });
+
     /// <summary>A member's files, newest first; <paramref name="limit"/> 1–100.</summary>
     public async Task<MemberFilePage> ListAsync(long memberId, int page, int limit, CancellationToken ct)
     {
@@ -76,41 +83,103 @@ public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvide
         return await db.Members.Where(m => m.UserId == userId).Select(m => (long?)m.Id).FirstOrDefaultAsync(ct);
     }
 
-    /// <summary>The CSV of a file without counting a download (<c>files export</c>); null for an unknown file.</summary>
+    /// <summary>
+    /// The CSV of a file without counting a download (<c>files export</c>): the stored bytes, written now if the file
+    /// was never downloaded or exported; null for an unknown file.
+    /// </summary>
     public async Task<MemberFileContent?> ContentAsync(long fileId, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var file = await db.MemberFiles.AsNoTracking().SingleOrDefaultAsync(f => f.Id == fileId, ct);
-        return file is null ? null : await RenderAsync(db, file, ct);
+        return await db.MemberFiles.AnyAsync(f => f.Id == fileId, ct) ? await ContentAsync(db, fileId, ct) : null;
     }
 
     /// <summary>
-    /// A member downloads one of its files: the content, and the download count + 1 with the last download time now.
-    /// Unlimited downloads; files stay available after a subscription ends.
+    /// A member downloads one of its files (the dashboard, which knows the member): the content, and the download count
+    /// + 1 with the last download time now. Unlimited downloads; files stay available after a subscription ends.
     /// </summary>
-    public async Task<DownloadOutcome> DownloadAsync(long fileId, long? callerMemberId, CancellationToken ct)
+    /// <returns><see cref="DownloadOutcome.NotFound"/> for an unknown file, <see cref="DownloadOutcome.Forbidden"/> when the file
+    /// is not <paramref name="callerMemberId"/>'s (or that is null).</returns>
+    public Task<DownloadOutcome> DownloadAsync(long fileId, long? callerMemberId, CancellationToken ct) =>
+        callerMemberId is { } memberId
+            ? DownloadAsync(fileId, db => db.MemberFiles.Where(f => f.Id == fileId && f.MemberId == memberId), ct)
+            : NotOwnedAsync(fileId, ct);
+
+    /// <summary>
+    /// The same as <see cref="DownloadAsync(long, long?, CancellationToken)"/> for the member linked to a login (Identity
+    /// user id; seed 002's <c>GET /api/users/leads/download/{file_id}</c>): the login's member is matched inside the
+    /// UPDATE that counts the download, so a download costs one statement once the file's bytes are cached.
+    /// </summary>
+    public Task<DownloadOutcome> DownloadForUserAsync(long fileId, string? userId, CancellationToken ct) =>
+        userId is not null
+            ? DownloadAsync(fileId, db => db.MemberFiles.Where(f => f.Id == fileId && db.Members.Any(m => m.Id == f.MemberId && m.UserId == userId)), ct)
+            : NotOwnedAsync(fileId, ct);
+
+    /// <summary>
+    /// Ownership is checked by the database: <paramref name="owned"/> selects the file only when it is the caller's, and
+    /// the download is counted by one conditional UPDATE over it. On the first download on this node the bytes are
+    /// loaded (or rendered and stored) after a read of the same condition, and the count is written once they are in hand.
+    /// </summary>
+    async Task<DownloadOutcome> DownloadAsync(long fileId, Func<LeadRouterDb, IQueryable<MemberFile>> owned, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var file = await db.MemberFiles.AsNoTracking().SingleOrDefaultAsync(f => f.Id == fileId, ct);
-        if (file is null) return new DownloadOutcome.NotFound();
-        if (callerMemberId != file.MemberId) return new DownloadOutcome.Forbidden();
-        var content = await RenderAsync(db, file, ct);
+        if (!cache.TryGetValue(fileId, out MemberFileContent? content) || content is null)
+        {
+            if (!await owned(db).AnyAsync(ct)) return await MissingAsync(db, fileId, ct);
+            content = await ContentAsync(db, fileId, ct);
+        }
+
         var now = clock.GetUtcNow();
-        await db.MemberFiles.Where(f => f.Id == fileId).ExecuteUpdateAsync(s => s
+        var counted = await owned(db).ExecuteUpdateAsync(s => s
             .SetProperty(f => f.DownloadCount, f => f.DownloadCount + 1)
             .SetProperty(f => f.LastDownloadAt, now), ct);
-        return new DownloadOutcome.File(content);
+        return counted == 1 ? new DownloadOutcome.File(content) : await MissingAsync(db, fileId, ct);
     }
 
-    static async Task<MemberFileContent> RenderAsync(LeadRouterDb db, MemberFile file, CancellationToken ct)
+    async Task<DownloadOutcome> NotOwnedAsync(long fileId, CancellationToken ct)
     {
-        var rows = await (from s in db.Shares
-                          join l in db.Leads on s.LeadId equals l.Id
-                          where s.RunId == file.RunId && s.MemberId == file.MemberId
-                          orderby l.ImportId, l.Id
-                          select new MemberCsv.Row(l.Name, l.Email, l.Address)).ToListAsync(ct);
-        return new MemberFileContent(file.Id, file.Name, MemberCsv.Write(rows), rows.Count);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await MissingAsync(db, fileId, ct);
     }
+
+    static async Task<DownloadOutcome> MissingAsync(LeadRouterDb db, long fileId, CancellationToken ct) =>
+        await db.MemberFiles.AnyAsync(f => f.Id == fileId, ct) ? new DownloadOutcome.Forbidden() : new DownloadOutcome.NotFound();
+
+    /// <summary>An existing file's content: from this node's cache, else the stored bytes, else rendered now and stored once.</summary>
+    async Task<MemberFileContent> ContentAsync(LeadRouterDb db, long fileId, CancellationToken ct)
+    {
+        if (cache.TryGetValue(fileId, out MemberFileContent? cached) && cached is not null) return cached;
+        var file = await db.MemberFiles.AsNoTracking().Where(f => f.Id == fileId)
+            .Select(f => new { f.MemberId, f.RunId, f.Name, f.LeadCount }).SingleAsync(ct);
+        var bytes = await db.MemberFileCsvs.Where(c => c.FileId == fileId).Select(c => c.Content).SingleOrDefaultAsync(ct);
+        if (bytes is null)
+        {
+            var rows = await (from s in db.Shares
+                              join l in db.Leads on s.LeadId equals l.Id
+                              where s.RunId == file.RunId && s.MemberId == file.MemberId
+                              orderby l.ImportId, l.Id
+                              select new MemberCsv.Row(l.Name, l.Email, l.Address)).ToListAsync(ct);
+            db.MemberFileCsvs.Add(new MemberFileCsv { FileId = fileId, Content = MemberCsv.Write(rows) });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Another request (or node) stored this file first: serve its row, so every download is the same bytes.
+                db.ChangeTracker.Clear();
+            }
+
+            bytes = await db.MemberFileCsvs.Where(c => c.FileId == fileId).Select(c => c.Content).SingleAsync(ct);
+        }
+
+        var content = new MemberFileContent(fileId, file.Name, bytes, file.LeadCount);
+        if (options.Value.FileCacheMegabytes > 0)
+            cache.Set(fileId, content, new MemoryCacheEntryOptions { Size = bytes.Length + 256, SlidingExpiration = TimeSpan.FromHours(1) });
+        return content;
+    }
+
+    /// <summary>Releases the in-memory file cache.</summary>
+    public void Dispose() => cache.Dispose();
 }
 
 /// <summary>

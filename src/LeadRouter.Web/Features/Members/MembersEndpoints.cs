@@ -210,17 +210,25 @@ public static class MembersEndpoints
         });
     }
 
-    /// <summary>Seed 002: <c>text/csv</c> with the file name; 404 unknown file, 403 another member's file.</summary>
+    /// <summary>
+    /// Seed 002: the file's stored bytes as <c>text/csv; charset=utf-8</c> with <c>Content-Length</c>, the file name in
+    /// <c>Content-Disposition</c> and <c>Cache-Control: private, no-store</c> (lead data stays out of shared caches);
+    /// 404 unknown file, 403 another member's file.
+    /// </summary>
     static async Task<Results<FileContentHttpResult, NotFound, ForbidHttpResult>> Download(long file_id, ClaimsPrincipal user,
-        MemberFiles files, CancellationToken ct)
+        MemberFiles files, HttpResponse response, CancellationToken ct)
     {
-        var memberId = await files.MemberOfUserAsync(user.FindFirstValue(ClaimTypes.NameIdentifier), ct);
-        return await files.DownloadAsync(file_id, memberId, ct) switch
+        switch (await files.DownloadForUserAsync(file_id, user.FindFirstValue(ClaimTypes.NameIdentifier), ct))
         {
-            DownloadOutcome.File f => TypedResults.File(f.Content.Content, "text/csv", f.Content.Name),
-            DownloadOutcome.NotFound => TypedResults.NotFound(),
-            DownloadOutcome.Forbidden => TypedResults.Forbid(),
-            _ => throw new InvalidOperationException("Unknown outcome."),
-        };
+            case DownloadOutcome.File f:
+                response.Headers.CacheControl = "private, no-store";
+                return TypedResults.File(f.Content.Content, "text/csv; charset=utf-8", f.Content.Name);
+            case DownloadOutcome.NotFound:
+                return TypedResults.NotFound();
+            case DownloadOutcome.Forbidden:
+                return TypedResults.Forbid();
+            default:
+                throw new InvalidOperationException("Unknown outcome.");
+        }
     }
 }

@@ -33,6 +33,13 @@ public sealed class MembersOptions
     /// <summary>Seconds between re-plans of the schedule triggers (picks up changes made by the CLI or other nodes).</summary>
     [Range(1, 86_400)]
     public int SchedulerSyncSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Megabytes of member files each node keeps in memory after serving them (a file's bytes never change once stored);
+    /// 0 keeps none, so every download reads the stored bytes.
+    /// </summary>
+    [Range(0, 65_536)]
+    public int FileCacheMegabytes { get; set; } = 64;
 }
 
 /// <summary>Wiring of the members area: members and tiers, distribution runs, member files.</summary>
