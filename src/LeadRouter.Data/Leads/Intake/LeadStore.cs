@@ -17,11 +17,12 @@ namespace LeadRouter.Data.Leads.Intake;
 /// <item>SQLite: one prepared single-row INSERT stepped per lead through the native handle (bound by position, no
 /// per-execute reader objects); the change count (1 or 0) says inserted or duplicate. SQLite has no network round trip,
 /// and binding thousands of named parameters in one multi-row statement costs more than it saves.</item>
-/// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …) ON CONFLICT DO NOTHING RETURNING "IdentityKey"</c>
+/// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …) ON CONFLICT DO NOTHING RETURNING "Id", "IdentityKey"</c>
 /// per batch of <see cref="BatchSize"/> leads: one round trip and one parameter per column.</item>
 /// </list>
+/// The file importer and the intake API's batch writer use it; EF commands on the same context join its transaction.
 /// </summary>
-sealed class LeadStore : IAsyncDisposable
+public sealed class LeadStore : IAsyncDisposable
 {
     readonly LeadRouterDb db;
     readonly IDbContextTransaction transaction;
@@ -29,6 +30,7 @@ sealed class LeadStore : IAsyncDisposable
     readonly Column[] leadColumns;
     readonly string leadTable;
     readonly string identityColumn;
+    readonly string idColumn;
     readonly Dictionary<string, long> sourceIds = new(StringComparer.Ordinal);
     SqliteStatement? sqliteInsert;
     DbCommand? sourceInsert;
@@ -77,6 +79,7 @@ sealed class LeadStore : IAsyncDisposable
         leadTable = sql.DelimitIdentifier(lead.GetTableName()!, lead.GetSchema());
         leadColumns = Columns(lead, sql);
         identityColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.IdentityKey))!.GetColumnName());
+        idColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.Id))!.GetColumnName());
     }
 
     /// <summary>Leads per write: 5,000 per unnest statement on PostgreSQL; on SQLite a flush size only.</summary>
@@ -130,13 +133,22 @@ sealed class LeadStore : IAsyncDisposable
     }
 
     /// <summary>Inserts the leads; <paramref name="inserted"/>[i] is false when lead i's identity key was already known.</summary>
-    public async Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    public Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct) => InsertAsync(leads, inserted, null, ct);
+
+    /// <summary>
+    /// Inserts the leads (their identity keys distinct): <paramref name="inserted"/>[i] is false when lead i's identity key
+    /// was already stored; when <paramref name="ids"/> is given, <paramref name="ids"/>[i] receives the new lead's id (0 for
+    /// one not inserted). The <see cref="Lead"/> objects are not changed.
+    /// </summary>
+    public async Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
     {
-        if (postgres) await InsertPostgresAsync(leads, inserted, ct);
-        else InsertSqlite(leads, inserted, ct);
+        ArgumentNullException.ThrowIfNull(leads);
+        ArgumentNullException.ThrowIfNull(inserted);
+        if (postgres) await InsertPostgresAsync(leads, inserted, ids, ct);
+        else InsertSqlite(leads, inserted, ids, ct);
     }
 
-    void InsertSqlite(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    void InsertSqlite(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
     {
         if (sqliteInsert is null)
         {
@@ -150,16 +162,17 @@ sealed class LeadStore : IAsyncDisposable
             if (row % 256 == 0) ct.ThrowIfCancellationRequested();
             for (var i = 0; i < leadColumns.Length; i++) sqliteInsert.Bind(i + 1, leadColumns[i].Value(leads[row]));
             inserted[row] = sqliteInsert.Execute() == 1;
+            if (ids is not null) ids[row] = inserted[row] ? sqliteInsert.LastInsertRowId : 0;
         }
     }
 
-    async Task InsertPostgresAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    async Task InsertPostgresAsync(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
     {
         var names = string.Join(", ", leadColumns.Select(c => c.Name));
         // Base types without length/precision: casting a whole array to varchar(320)[] coerces every element twice.
         var arrays = string.Join(", ", leadColumns.Select((c, i) => $"@p{i}::{BaseType(c.StoreType)}[]"));
         await using var command = Command(
-            $"INSERT INTO {leadTable} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({identityColumn}) DO NOTHING RETURNING {identityColumn}");
+            $"INSERT INTO {leadTable} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({identityColumn}) DO NOTHING RETURNING {idColumn}, {identityColumn}");
         for (var i = 0; i < leadColumns.Length; i++)
         {
             var column = leadColumns[i];
@@ -169,10 +182,14 @@ sealed class LeadStore : IAsyncDisposable
             parameter.Value = array;
             command.Parameters.Add(parameter);
         }
-        var stored = new HashSet<string>(StringComparer.Ordinal);
+        var stored = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) stored.Add(reader.GetString(0));
-        for (var row = 0; row < leads.Count; row++) inserted[row] = stored.Contains(leads[row].IdentityKey);
+            while (await reader.ReadAsync(ct)) stored[reader.GetString(1)] = reader.GetInt64(0);
+        for (var row = 0; row < leads.Count; row++)
+        {
+            inserted[row] = stored.TryGetValue(leads[row].IdentityKey, out var id);
+            if (ids is not null) ids[row] = id;
+        }
     }
 
     static string BaseType(string storeType)
@@ -220,6 +237,7 @@ sealed class LeadStore : IAsyncDisposable
         return id;
     }
 
+    /// <summary>Commits the transaction begun by <see cref="BeginAsync"/>.</summary>
     public Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
 
     public async ValueTask DisposeAsync()
@@ -272,6 +290,9 @@ sealed class SqliteStatement : IDisposable
         };
         if (rc != SQLitePCL.raw.SQLITE_OK) throw Error(handle, rc);
     }
+
+    /// <summary>The rowid of the last row inserted on the connection.</summary>
+    public long LastInsertRowId => SQLitePCL.raw.sqlite3_last_insert_rowid(handle);
 
     /// <summary>Runs the statement once and returns the number of rows it changed.</summary>
     public int Execute()
