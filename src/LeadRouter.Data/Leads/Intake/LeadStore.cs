@@ -80,37 +80,38 @@ public sealed class LeadStore : IAsyncDisposable
         leadColumns = Columns(lead, sql);
         identityColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.IdentityKey))!.GetColumnName());
         idColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.Id))!.GetColumnName());
+        lockPending = postgres;
     }
 
     /// <summary>Leads per write: 5,000 per unnest statement on PostgreSQL; on SQLite a flush size only.</summary>
     public int BatchSize => postgres ? 5000 : 1000;
 
-    /// <summary>Transaction-scoped PostgreSQL advisory lock key taken by every import ("LRIM").</summary>
+    /// <summary>Transaction-scoped PostgreSQL advisory lock key taken by every import ("LRIM", 0x4C52494D).</summary>
     const long ImportLockKey = 0x4C52_494D;
 
     /// <summary>
     /// Begins the import's transaction. Imports run one at a time per database: SQLite's <c>BEGIN IMMEDIATE</c> does it
-    /// (single writer), on PostgreSQL a transaction-scoped advisory lock does. Without it, two files holding the same keys
-    /// in different orders could wait on each other's uncommitted rows and one would fail with a deadlock.
+    /// (single writer), on PostgreSQL a transaction-scoped advisory lock does, taken before the first lead or source is
+    /// written (sent with that first statement, so it costs no round trip of its own). Without it, two files holding
+    /// the same keys in different orders could wait on each other's uncommitted rows and one would fail with a deadlock.
     /// </summary>
     public static async Task<LeadStore> BeginAsync(LeadRouterDb db, CancellationToken ct)
     {
         var transaction = await db.Database.BeginTransactionAsync(ct);
-        try
-        {
-            var store = new LeadStore(db, transaction);
-            if (store.postgres)
-            {
-                await using var command = store.Command($"SELECT pg_advisory_xact_lock({ImportLockKey})");
-                await command.ExecuteNonQueryAsync(ct);
-            }
-            return store;
-        }
-        catch
-        {
-            await transaction.DisposeAsync();
-            throw;
-        }
+        return new LeadStore(db, transaction);
+    }
+
+    /// <summary>True on PostgreSQL until the import lock has been sent.</summary>
+    bool lockPending;
+
+    static readonly string LockStatement = $"SELECT pg_advisory_xact_lock({ImportLockKey});";
+
+    async Task EnsureLockedAsync(CancellationToken ct)
+    {
+        if (!lockPending) return;
+        await using var command = Command(LockStatement);
+        await command.ExecuteNonQueryAsync(ct);
+        lockPending = false;
     }
 
     static Column[] Columns(IEntityType entity, ISqlGenerationHelper sql)
@@ -171,7 +172,8 @@ public sealed class LeadStore : IAsyncDisposable
         var names = string.Join(", ", leadColumns.Select(c => c.Name));
         // Base types without length/precision: casting a whole array to varchar(320)[] coerces every element twice.
         var arrays = string.Join(", ", leadColumns.Select((c, i) => $"@p{i}::{BaseType(c.StoreType)}[]"));
-        await using var command = Command(
+        var locking = lockPending;
+        await using var command = Command((locking ? LockStatement : "") +
             $"INSERT INTO {leadTable} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({identityColumn}) DO NOTHING RETURNING {idColumn}, {identityColumn}");
         for (var i = 0; i < leadColumns.Length; i++)
         {
@@ -184,7 +186,11 @@ public sealed class LeadStore : IAsyncDisposable
         }
         var stored = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (locking && !await reader.NextResultAsync(ct)) throw new InvalidOperationException("The lead insert returned no result.");
             while (await reader.ReadAsync(ct)) stored[reader.GetString(1)] = reader.GetInt64(0);
+        }
+        lockPending = false;
         for (var row = 0; row < leads.Count; row++)
         {
             inserted[row] = stored.TryGetValue(leads[row].IdentityKey, out var id);
@@ -210,6 +216,7 @@ public sealed class LeadStore : IAsyncDisposable
     {
         var key = Source.KeyOf(name);
         if (sourceIds.TryGetValue(key, out var id)) return id;
+        await EnsureLockedAsync(ct);
 
         var sql = db.GetService<ISqlGenerationHelper>();
         var entity = db.Model.FindEntityType(typeof(Source))!;

@@ -169,11 +169,13 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
                 default: throw new InvalidOperationException($"Unknown routing decision {decision.GetType().Name}.");
             }
 
-        if (await RoutingWrites.AssignAsync(db, routed, now, ct) != routed.Count) throw new ConcurrentRoutingException();
-        foreach (var group in unrouted.GroupBy(u => u.Reason))
-            await RoutingWrites.SetReasonAsync(db, group.Select(u => u.LeadId).ToList(), group.Key.Length > 500 ? group.Key[..500] : group.Key, ct);
-        await RoutingWrites.InsertLogAsync(db, routed.Select(r => (r, sourceOf[r.LeadId], DecisionText(r))).ToList(), trigger, now, ct);
-        foreach (var key in batch.ChangedGroups) await RoutingWrites.SaveGroupAsync(db, key, batch.Groups[key], ct);
+        var plan = new RoutingWritePlan(
+            routed,
+            unrouted.GroupBy(u => u.Reason).Select(g => (g.Key.Length > 500 ? g.Key[..500] : g.Key, (IReadOnlyList<long>)g.Select(u => u.LeadId).ToList())).ToList(),
+            routed.Select(r => (r, sourceOf[r.LeadId], DecisionText(r))).ToList(),
+            batch.ChangedGroups.Select(key => (key, batch.Groups[key])).ToList(),
+            trigger, now);
+        if (await RoutingWrites.WriteAsync(db, plan, ct) != routed.Count) throw new ConcurrentRoutingException();
 
         // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.
         var pushTo = brokers.Where(b => b.AutoPush && b.EndpointUrl is not null).Select(b => b.Id).ToHashSet();

@@ -8,98 +8,138 @@ using LeadRouter.Data.Brokers;
 using LeadRouter.Data.Leads;
 using LeadRouter.Domain.Brokers;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LeadRouter.Web.Features.Brokers;
 
 /// <summary>
-/// The writes of a routing transaction as set-based SQL on the context's connection and transaction: one statement each
-/// for the lead updates, the unrouted reasons of one reason, the routing log and one rotation group, whatever the number
-/// of leads. SQLite reads the rows from one JSON parameter (<c>json_each</c>), PostgreSQL from typed arrays
-/// (<c>unnest</c>, <c>= ANY</c>). On SQLite the lead table is read <c>NOT INDEXED</c>, i.e. by rowid only: without
-/// statistics SQLite would otherwise walk the status index over every waiting lead of the database for each update.
-/// Stored values follow the EF model: enums as their names, instants as UTC ticks on SQLite.
+/// Everything one routing run writes, decided: the leads and their brokers, the unrouted leads by reason, the routing
+/// log rows (lead, its source, the decision as JSON) and the rotation groups whose state changed.
+/// </summary>
+sealed record RoutingWritePlan(
+    IReadOnlyList<Routed> Routed,
+    IReadOnlyList<(string Reason, IReadOnlyList<long> LeadIds)> Unrouted,
+    IReadOnlyList<(Routed Route, long? SourceId, string Decision)> Log,
+    IReadOnlyList<(RoutingGroupKey Key, RoutingGroupState State)> Groups,
+    RoutingTrigger Trigger,
+    DateTimeOffset Now);
+
+/// <summary>
+/// The writes of a routing transaction as set-based SQL on the context's connection and transaction, whatever the
+/// number of leads: the conditional lead update (owner only while the lead has none and is New), the unrouted reasons,
+/// the routing log and the rotation groups. PostgreSQL sends them as one batch (one round trip) with typed arrays
+/// (<c>unnest</c>, <c>= ANY</c>); SQLite runs them one after the other reading its rows from one JSON parameter
+/// (<c>json_each</c>), with the lead table read <c>NOT INDEXED</c>, i.e. by rowid: without statistics SQLite would
+/// otherwise walk the status index over every waiting lead of the database for each update. Stored values follow the
+/// EF model: enums as their names, instants as UTC ticks on SQLite.
 /// </summary>
 static class RoutingWrites
 {
     static readonly string Waiting = nameof(LeadStatus.New);
     static readonly string Pending = nameof(LeadStatus.Pending);
 
-    /// <summary>Gives each lead its broker while it is still waiting (no owner, status New); returns the leads changed.</summary>
-    public static async Task<int> AssignAsync(LeadRouterDb db, IReadOnlyList<Routed> routed, DateTimeOffset now, CancellationToken ct)
+    const string LogColumns = """ "BrokerAssignments" ("LeadId", "BrokerId", "SourceId", "Priority", "Country", "Trigger", "Decision", "RoutedAt") """;
+
+    /// <summary>Writes the plan; returns how many leads got their broker (fewer than planned: another owner came first).</summary>
+    /// <exception cref="DbUpdateException">A lead is already in the routing log (unique index): retry the transaction.</exception>
+    public static async Task<int> WriteAsync(LeadRouterDb db, RoutingWritePlan plan, CancellationToken ct)
     {
-        if (routed.Count == 0) return 0;
-        if (db.Database.IsNpgsql())
-        {
-            var leads = routed.Select(r => r.LeadId).ToArray();
-            var brokers = routed.Select(r => r.BrokerId).ToArray();
-            return await db.Database.ExecuteSqlInterpolatedAsync($"""
-                UPDATE "Leads" AS l SET "BrokerId" = r.b, "Status" = {Pending}, "AssignedAt" = {now}, "StatusChangedAt" = {now}, "UnroutedReason" = NULL
-                FROM unnest({leads}, {brokers}) AS r(l, b)
-                WHERE l."Id" = r.l AND l."BrokerId" IS NULL AND l."AgentId" IS NULL AND l."Status" = {Waiting}
-                """, ct);
-        }
-
-        var json = new StringBuilder(routed.Count * 16).Append('[');
-        foreach (var r in routed) json.Append(CultureInfo.InvariantCulture, $"[{r.LeadId},{r.BrokerId}],");
-        json[^1] = ']';
-        var (rows, ticks) = (json.ToString(), now.UtcTicks);
-        return await db.Database.ExecuteSqlInterpolatedAsync($"""
-            UPDATE "Leads" NOT INDEXED SET "BrokerId" = r.b, "Status" = {Pending}, "AssignedAt" = {ticks}, "StatusChangedAt" = {ticks}, "UnroutedReason" = NULL
-            FROM (SELECT "value" ->> 0 AS l, "value" ->> 1 AS b FROM json_each({rows})) AS r
-            WHERE "Leads"."Id" = r.l AND "Leads"."BrokerId" IS NULL AND "Leads"."AgentId" IS NULL AND "Leads"."Status" = {Waiting}
-            """, ct);
-    }
-
-    /// <summary>Records why the leads stay unrouted, on those still waiting.</summary>
-    public static async Task SetReasonAsync(LeadRouterDb db, IReadOnlyList<long> leadIds, string reason, CancellationToken ct)
-    {
-        if (leadIds.Count == 0) return;
-        if (db.Database.IsNpgsql())
-        {
-            var ids = leadIds.ToArray();
-            await db.Database.ExecuteSqlInterpolatedAsync($"""
-                UPDATE "Leads" SET "UnroutedReason" = {reason}
-                WHERE "Id" = ANY({ids}) AND "BrokerId" IS NULL AND "AgentId" IS NULL AND "Status" = {Waiting}
-                """, ct);
-            return;
-        }
-
-        var json = "[" + string.Join(',', leadIds.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]";
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            UPDATE "Leads" NOT INDEXED SET "UnroutedReason" = {reason}
-            WHERE "Id" IN (SELECT "value" FROM json_each({json})) AND "BrokerId" IS NULL AND "AgentId" IS NULL AND "Status" = {Waiting}
-            """, ct);
-    }
-
-    /// <summary>
-    /// Writes the routing log rows (<see cref="BrokerAssignment"/>) in one INSERT. A lead already in the log violates its
-    /// unique index: that surfaces as <see cref="DbUpdateException"/>, so the routing transaction is retried.
-    /// </summary>
-    public static async Task InsertLogAsync(LeadRouterDb db, IReadOnlyList<(Routed Route, long? SourceId, string Decision)> rows,
-        RoutingTrigger trigger, DateTimeOffset now, CancellationToken ct)
-    {
-        if (rows.Count == 0) return;
-        var triggerName = trigger.ToString();
         try
         {
-            if (db.Database.IsNpgsql())
-            {
-                var (leads, brokers) = (rows.Select(r => r.Route.LeadId).ToArray(), rows.Select(r => r.Route.BrokerId).ToArray());
-                var (sources, priorities) = (rows.Select(r => r.SourceId).ToArray(), rows.Select(r => r.Route.Priority).ToArray());
-                var (countries, decisions) = (rows.Select(r => r.Route.GroupKey.Country).ToArray(), rows.Select(r => r.Decision).ToArray());
-                await db.Database.ExecuteSqlInterpolatedAsync($"""
-                    INSERT INTO "BrokerAssignments" ("LeadId", "BrokerId", "SourceId", "Priority", "Country", "Trigger", "Decision", "RoutedAt")
-                    SELECT r.l, r.b, r.s, r.p, r.c, {triggerName}, r.d, {now}
-                    FROM unnest({leads}, {brokers}, {sources}, {priorities}, {countries}, {decisions}) AS r(l, b, s, p, c, d)
-                    """, ct);
-                return;
-            }
+            return db.Database.IsNpgsql() ? await WritePostgresAsync(db, plan, ct) : await WriteSqliteAsync(db, plan, ct);
+        }
+        catch (DbException e)
+        {
+            throw new DbUpdateException("Writing the routing run failed.", e);
+        }
+    }
 
-            var buffer = new ArrayBufferWriter<byte>(rows.Count * 256);
+    static async Task<int> WritePostgresAsync(LeadRouterDb db, RoutingWritePlan plan, CancellationToken ct)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Routing writes need the routing transaction.");
+        DbBatchCommand? assign = null;
+        if (plan.Routed.Count > 0)
+            assign = Add(batch, """
+                UPDATE "Leads" AS l SET "BrokerId" = r.b, "Status" = $1, "AssignedAt" = $2, "StatusChangedAt" = $2, "UnroutedReason" = NULL
+                FROM unnest($3::bigint[], $4::bigint[]) AS r(l, b)
+                WHERE l."Id" = r.l AND l."BrokerId" IS NULL AND l."AgentId" IS NULL AND l."Status" = $5
+                """, Pending, plan.Now, plan.Routed.Select(r => r.LeadId).ToArray(), plan.Routed.Select(r => r.BrokerId).ToArray(), Waiting);
+        foreach (var (reason, ids) in plan.Unrouted)
+            Add(batch, """
+                UPDATE "Leads" SET "UnroutedReason" = $1
+                WHERE "Id" = ANY($2) AND "BrokerId" IS NULL AND "AgentId" IS NULL AND "Status" = $3
+                """, reason, ids.ToArray(), Waiting);
+        if (plan.Log.Count > 0)
+            Add(batch, $"""
+                INSERT INTO {LogColumns}
+                SELECT r.l, r.b, r.s, r.p, r.c, $1, r.d, $2
+                FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::integer[], $7::text[], $8::text[]) AS r(l, b, s, p, c, d)
+                """, plan.Trigger.ToString(), plan.Now, plan.Log.Select(x => x.Route.LeadId).ToArray(), plan.Log.Select(x => x.Route.BrokerId).ToArray(),
+                plan.Log.Select(x => x.SourceId).ToArray(), plan.Log.Select(x => x.Route.Priority).ToArray(),
+                plan.Log.Select(x => x.Route.GroupKey.Country).ToArray(), plan.Log.Select(x => x.Decision).ToArray());
+        foreach (var (key, state) in plan.Groups)
+        {
+            Add(batch, """DELETE FROM "BrokerRotations" WHERE "Priority" = $1 AND "Country" = $2""", key.Priority, key.Country);
+            Add(batch, """
+                INSERT INTO "BrokerRotations" ("Priority", "Country", "BrokerId", "Current")
+                SELECT $1, $2, r.b, r.c FROM unnest($3::bigint[], $4::bigint[]) AS r(b, c)
+                """, key.Priority, key.Country, state.CurrentWeights.Keys.ToArray(), state.CurrentWeights.Values.ToArray());
+        }
+        if (batch.BatchCommands.Count == 0) return 0;
+        await batch.ExecuteNonQueryAsync(ct);
+        return assign?.RecordsAffected ?? 0;
+    }
+
+    static DbBatchCommand Add(DbBatch batch, string sql, params object[] values)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach (var value in values)
+        {
+            var parameter = command.CreateParameter();
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+        batch.BatchCommands.Add(command);
+        return command;
+    }
+
+    static async Task<int> WriteSqliteAsync(LeadRouterDb db, RoutingWritePlan plan, CancellationToken ct)
+    {
+        var ticks = plan.Now.UtcTicks;
+        var assigned = 0;
+        if (plan.Routed.Count > 0)
+        {
+            var json = new StringBuilder(plan.Routed.Count * 16).Append('[');
+            foreach (var r in plan.Routed) json.Append(CultureInfo.InvariantCulture, $"[{r.LeadId},{r.BrokerId}],");
+            json[^1] = ']';
+            var rows = json.ToString();
+            assigned = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE "Leads" NOT INDEXED SET "BrokerId" = r.b, "Status" = {Pending}, "AssignedAt" = {ticks}, "StatusChangedAt" = {ticks}, "UnroutedReason" = NULL
+                FROM (SELECT "value" ->> 0 AS l, "value" ->> 1 AS b FROM json_each({rows})) AS r
+                WHERE "Leads"."Id" = r.l AND "Leads"."BrokerId" IS NULL AND "Leads"."AgentId" IS NULL AND "Leads"."Status" = {Waiting}
+                """, ct);
+        }
+
+        foreach (var (reason, ids) in plan.Unrouted)
+        {
+            var json = "[" + string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]";
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE "Leads" NOT INDEXED SET "UnroutedReason" = {reason}
+                WHERE "Id" IN (SELECT "value" FROM json_each({json})) AND "BrokerId" IS NULL AND "AgentId" IS NULL AND "Status" = {Waiting}
+                """, ct);
+        }
+
+        if (plan.Log.Count > 0)
+        {
+            var buffer = new ArrayBufferWriter<byte>(plan.Log.Count * 256);
             using (var w = new Utf8JsonWriter(buffer))
             {
                 w.WriteStartArray();
-                foreach (var (route, source, decision) in rows)
+                foreach (var (route, source, decision) in plan.Log)
                 {
                     w.WriteStartArray();
                     w.WriteNumberValue(route.LeadId);
@@ -113,35 +153,23 @@ static class RoutingWrites
                 }
                 w.WriteEndArray();
             }
-            var (json, ticks) = (Encoding.UTF8.GetString(buffer.WrittenSpan), now.UtcTicks);
+            var (json, trigger) = (Encoding.UTF8.GetString(buffer.WrittenSpan), plan.Trigger.ToString());
+            await db.Database.ExecuteSqlRawAsync($$"""
+                INSERT INTO {{LogColumns}}
+                SELECT "value" ->> 0, "value" ->> 1, "value" ->> 2, "value" ->> 3, "value" ->> 4, {1}, "value" ->> 5, {2}
+                FROM json_each({0})
+                """, [json, trigger, ticks], ct);
+        }
+
+        foreach (var (key, state) in plan.Groups)
+        {
+            var json = "[" + string.Join(',', state.CurrentWeights.Select(kv => string.Create(CultureInfo.InvariantCulture, $"[{kv.Key},{kv.Value}]"))) + "]";
             await db.Database.ExecuteSqlInterpolatedAsync($"""
-                INSERT INTO "BrokerAssignments" ("LeadId", "BrokerId", "SourceId", "Priority", "Country", "Trigger", "Decision", "RoutedAt")
-                SELECT "value" ->> 0, "value" ->> 1, "value" ->> 2, "value" ->> 3, "value" ->> 4, {triggerName}, "value" ->> 5, {ticks}
-                FROM json_each({json})
+                DELETE FROM "BrokerRotations" WHERE "Priority" = {key.Priority} AND "Country" = {key.Country};
+                INSERT INTO "BrokerRotations" ("Priority", "Country", "BrokerId", "Current")
+                SELECT {key.Priority}, {key.Country}, "value" ->> 0, "value" ->> 1 FROM json_each({json});
                 """, ct);
         }
-        catch (DbException e)
-        {
-            throw new DbUpdateException("Writing the routing log failed.", e);
-        }
-    }
-
-    /// <summary>Replaces one rotation group's stored state (broker → current weight) in one command.</summary>
-    public static async Task SaveGroupAsync(LeadRouterDb db, RoutingGroupKey key, RoutingGroupState state, CancellationToken ct)
-    {
-        var sql = new StringBuilder("""DELETE FROM "BrokerRotations" WHERE "Priority" = {0} AND "Country" = {1};""");
-        var values = new List<object> { key.Priority, key.Country };
-        if (state.CurrentWeights.Count > 0)
-        {
-            sql.Append("""INSERT INTO "BrokerRotations" ("Priority", "Country", "BrokerId", "Current") VALUES """);
-            foreach (var (brokerId, current) in state.CurrentWeights)
-            {
-                sql.Append(CultureInfo.InvariantCulture, $"({{0}}, {{1}}, {{{values.Count}}}, {{{values.Count + 1}}}),");
-                values.Add(brokerId);
-                values.Add(current);
-            }
-            sql.Length--;
-        }
-        await db.Database.ExecuteSqlRawAsync(sql.ToString(), values, ct);
+        return assigned;
     }
 }
