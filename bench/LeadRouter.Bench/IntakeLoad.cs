@@ -21,7 +21,7 @@ static class IntakeLoad
     {
         var requests = args.Int("requests", 5_000);
         var concurrency = args.Int("concurrency", 16);
-        var warmup = args.Int("warmup", 300);
+        var warmup = args.Int("warmup", 2_000);
         Console.WriteLine($"intake: {requests:N0} requests per phase, concurrency {concurrency}, warm-up {warmup} per phase; {BenchArgs.Machine}");
 
         await using var db = await BenchDatabase.CreateAsync(args.String("db"), ct);

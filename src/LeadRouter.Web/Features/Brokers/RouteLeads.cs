@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadRouter.Data;
@@ -6,6 +7,7 @@ using LeadRouter.Data.Leads;
 using LeadRouter.Domain.Brokers;
 using LeadRouter.Web.Features.Platform;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LeadRouter.Web.Features.Brokers;
 
@@ -108,7 +110,7 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             .Where(l => l.BrokerId == null && l.AgentId == null && l.Status == LeadStatus.New).Select(l => l.Lead).ToList();
         if (leads.Count == 0) return RoutingRun.Empty;
 
-        var run = await ApplyAsync(db, leads, trigger, excluded, ct);
+        var run = await ApplyAsync(db, leads, trigger, excluded, locked: true, [], ct);
         await tx.CommitAsync(ct);
         if (run.Routed > 0) log.LogInformation("Routed {Routed} leads to brokers, {Unrouted} unrouted ({Trigger})", run.Routed, run.Unrouted, trigger);
         return run;
@@ -116,16 +118,14 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
 
     /// <summary>
     /// Routes <paramref name="leads"/> (in the given order; they must be waiting) inside the caller's open transaction on
-    /// <paramref name="db"/>: takes the routing lock, then decides and writes as <see cref="RouteSourcesAsync"/> does. The
-    /// caller commits; a lead that got another owner meanwhile makes it throw, and the caller retries the transaction.
+    /// <paramref name="db"/>: takes the routing lock, then decides and writes as <see cref="RouteSourcesAsync"/> does.
+    /// <paramref name="alsoWrite"/> are statements of the caller sent with the routing writes (on PostgreSQL in the same
+    /// round trip). The caller commits; a lead that got another owner meanwhile makes it throw (retry the transaction).
     /// </summary>
     /// <exception cref="DbUpdateException">A routing log row collided with another run's (retry the transaction).</exception>
-    internal async Task<RoutingRun> RouteInTransactionAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, RoutingTrigger trigger, CancellationToken ct)
-    {
-        if (leads.Count == 0) return RoutingRun.Empty;
-        await LockAsync(db, ct);
-        return await ApplyAsync(db, leads, trigger, null, ct);
-    }
+    internal Task<RoutingRun> RouteInTransactionAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, RoutingTrigger trigger,
+        IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct) =>
+        ApplyAsync(db, leads, trigger, null, locked: false, alsoWrite, ct);
 
     // Compiled once: every routing transaction reads all brokers and rotation states.
     static readonly PerModel<Func<LeadRouterDb, IAsyncEnumerable<Broker>>> LiveBrokers = new(() =>
@@ -144,13 +144,60 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
     static Task LockAsync(LeadRouterDb db, CancellationToken ct) =>
         db.Database.ExecuteSqlRawAsync("""UPDATE "BrokerRoutingLocks" SET "Version" = "Version" + 1 WHERE "Id" = 1""", ct);
 
-    async Task<RoutingRun> ApplyAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, RoutingTrigger trigger, IReadOnlySet<long>? excluded, CancellationToken ct)
+    /// <summary>
+    /// Takes the routing lock unless <paramref name="locked"/>, then reads every live broker and every rotation state.
+    /// On PostgreSQL that is one round trip: the lock and one query returning both as JSON, run as a batch (each
+    /// statement sees the rows committed before it, so the reads follow the lock).
+    /// </summary>
+    static async Task<(List<Broker> Brokers, List<BrokerRotation> Rotations)> LoadAsync(LeadRouterDb db, bool locked, CancellationToken ct)
     {
+        if (!db.Database.IsNpgsql())
+        {
+            if (!locked) await LockAsync(db, ct);
+            return (await ToListAsync(LiveBrokers.For(db)(db), ct), await ToListAsync(Rotations.For(db)(db), ct));
+        }
+
+        await using var batch = db.Database.GetDbConnection().CreateBatch();
+        batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Routing needs its transaction.");
+        if (!locked) batch.BatchCommands.Add(Command(batch, """UPDATE "BrokerRoutingLocks" SET "Version" = "Version" + 1 WHERE "Id" = 1"""));
+        batch.BatchCommands.Add(Command(batch, """
+            SELECT (SELECT coalesce(json_agg(b ORDER BY b."Id"), '[]') FROM "Brokers" b WHERE b."DeletedAt" IS NULL)::text,
+                   (SELECT coalesce(json_agg(r), '[]') FROM "BrokerRotations" r)::text
+            """));
+        string? brokers = null, rotations = null;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            do
+            {
+                if (reader.FieldCount == 2 && await reader.ReadAsync(ct)) (brokers, rotations) = (reader.GetString(0), reader.GetString(1));
+            }
+            while (await reader.NextResultAsync(ct));
+        }
+        if (brokers is null || rotations is null) throw new InvalidOperationException("The routing state could not be read.");
+        return (JsonSerializer.Deserialize<List<Broker>>(brokers) ?? [], JsonSerializer.Deserialize<List<BrokerRotation>>(rotations) ?? []);
+    }
+
+    static DbBatchCommand Command(DbBatch batch, string sql)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    async Task<RoutingRun> ApplyAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, RoutingTrigger trigger, IReadOnlySet<long>? excluded,
+        bool locked, IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct)
+    {
+        if (leads.Count == 0)
+        {
+            foreach (var statement in alsoWrite) await db.Database.ExecuteSqlInterpolatedAsync(statement, ct);
+            return RoutingRun.Empty;
+        }
         var now = clock.GetUtcNow();
-        var brokers = await ToListAsync(LiveBrokers.For(db)(db), ct);
+        var (brokers, rotations) = await LoadAsync(db, locked, ct);
         var states = brokers.Select(BrokerRules.ToState).Select(s => excluded?.Contains(s.BrokerId) == true ? s with { Active = false } : s).ToList();
         var counts = await CapCountsAsync(db, brokers, now, ct);
-        var groups = (await ToListAsync(Rotations.For(db)(db), ct))
+        var groups = rotations
             .GroupBy(r => new RoutingGroupKey(r.Priority, r.Country))
             .ToDictionary(g => g.Key, g => new RoutingGroupState(g.ToDictionary(r => r.BrokerId, r => r.Current)));
 
@@ -174,7 +221,7 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             unrouted.GroupBy(u => u.Reason).Select(g => (g.Key.Length > 500 ? g.Key[..500] : g.Key, (IReadOnlyList<long>)g.Select(u => u.LeadId).ToList())).ToList(),
             routed.Select(r => (r, sourceOf[r.LeadId], DecisionText(r))).ToList(),
             batch.ChangedGroups.Select(key => (key, batch.Groups[key])).ToList(),
-            trigger, now);
+            trigger, now, alsoWrite);
         if (await RoutingWrites.WriteAsync(db, plan, ct) != routed.Count) throw new ConcurrentRoutingException();
 
         // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.

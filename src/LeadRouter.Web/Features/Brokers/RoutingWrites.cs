@@ -14,7 +14,8 @@ namespace LeadRouter.Web.Features.Brokers;
 
 /// <summary>
 /// Everything one routing run writes, decided: the leads and their brokers, the unrouted leads by reason, the routing
-/// log rows (lead, its source, the decision as JSON) and the rotation groups whose state changed.
+/// log rows (lead, its source, the decision as JSON), the rotation groups whose state changed, and statements of the
+/// caller to send along (SQL with <c>{0}</c>-style parameters, e.g. an import's counters).
 /// </summary>
 sealed record RoutingWritePlan(
     IReadOnlyList<Routed> Routed,
@@ -22,7 +23,8 @@ sealed record RoutingWritePlan(
     IReadOnlyList<(Routed Route, long? SourceId, string Decision)> Log,
     IReadOnlyList<(RoutingGroupKey Key, RoutingGroupState State)> Groups,
     RoutingTrigger Trigger,
-    DateTimeOffset Now);
+    DateTimeOffset Now,
+    IReadOnlyList<FormattableString> AlsoWrite);
 
 /// <summary>
 /// The writes of a routing transaction as set-based SQL on the context's connection and transaction, whatever the
@@ -88,19 +90,22 @@ static class RoutingWrites
                 SELECT $1, $2, r.b, r.c FROM unnest($3::bigint[], $4::bigint[]) AS r(b, c)
                 """, key.Priority, key.Country, state.CurrentWeights.Keys.ToArray(), state.CurrentWeights.Values.ToArray());
         }
+        foreach (var statement in plan.AlsoWrite)
+            Add(batch, string.Format(CultureInfo.InvariantCulture, statement.Format,
+                Enumerable.Range(1, statement.ArgumentCount).Select(i => (object)$"${i}").ToArray()), statement.GetArguments()!);
         if (batch.BatchCommands.Count == 0) return 0;
         await batch.ExecuteNonQueryAsync(ct);
         return assign?.RecordsAffected ?? 0;
     }
 
-    static DbBatchCommand Add(DbBatch batch, string sql, params object[] values)
+    static DbBatchCommand Add(DbBatch batch, string sql, params object?[] values)
     {
         var command = batch.CreateBatchCommand();
         command.CommandText = sql;
         foreach (var value in values)
         {
             var parameter = command.CreateParameter();
-            parameter.Value = value;
+            parameter.Value = value ?? DBNull.Value;
             command.Parameters.Add(parameter);
         }
         batch.BatchCommands.Add(command);
@@ -170,6 +175,7 @@ static class RoutingWrites
                 SELECT {key.Priority}, {key.Country}, "value" ->> 0, "value" ->> 1 FROM json_each({json});
                 """, ct);
         }
+        foreach (var statement in plan.AlsoWrite) await db.Database.ExecuteSqlInterpolatedAsync(statement, ct);
         return assigned;
     }
 }

@@ -47,6 +47,9 @@ public sealed class IntakeWriter(
     /// <summary>Most rounds of gathering queued calls before a transaction starts (see <see cref="RunAsync"/>).</summary>
     const int MaxGatherRounds = 8;
 
+    /// <summary>Longest wait for the callers of the previous transaction before a smaller one starts, in milliseconds.</summary>
+    const int MaxLingerMs = 2;
+
     static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
@@ -113,6 +116,7 @@ public sealed class IntakeWriter(
     async Task RunAsync()
     {
         var batch = new List<IntakeCall>();
+        var lastBatch = 0;
         while (await queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
@@ -132,7 +136,28 @@ public sealed class IntakeWriter(
                 if (batch.Count == before && round > 0) break;
                 await Task.Yield();
             }
+            // Still fewer calls than the last transaction took: its callers are probably on their way back; give them
+            // up to MaxLingerMs (a few concurrent callers then share one transaction instead of alternating 1, n-1, 1…).
+            if (batch.Count > 0 && batch.Count < lastBatch && leads < MaxBatchLeads)
+            {
+                using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(MaxLingerMs));
+                try
+                {
+                    while (batch.Count < lastBatch && leads < MaxBatchLeads && await queue.Reader.WaitToReadAsync(linger.Token))
+                        while (leads < MaxBatchLeads && queue.Reader.TryRead(out var call))
+                        {
+                            if (call.Aborted.IsCancellationRequested) { call.Done.TrySetCanceled(call.Aborted); continue; }
+                            batch.Add(call);
+                            leads += call.Rows.Count;
+                        }
+                }
+                catch (OperationCanceledException) when (linger.IsCancellationRequested)
+                {
+                    // Lingered long enough.
+                }
+            }
             if (batch.Count == 0) continue;
+            lastBatch = batch.Count;
             try
             {
                 await WriteAsync(batch);
@@ -272,8 +297,8 @@ public sealed class IntakeWriter(
         for (var i = 0; i < unique.Count; i++)
             if (inserted[i] && unique[i].SourceId is { } s && toBrokers.Contains(s))
                 routable.Add(new RoutableLead(ids[i], unique[i].Country, unique[i].Amount, s));
-        var run = await router.RouteInTransactionAsync(db, routable, RoutingTrigger.Import, ct);
-
+        // The import counters go with the routing writes (one round trip on PostgreSQL).
+        var counters = new List<FormattableString>();
         foreach (var import in Enumerable.Range(0, calls.Count).GroupBy(c => importOf[c]))
         {
             int total = 0, accepted = 0, warnings = 0;
@@ -284,12 +309,13 @@ public sealed class IntakeWriter(
                 warnings += calls[c].Warnings;
             }
             var (importId, duplicates) = (import.Key, total - accepted);
-            await db.Database.ExecuteSqlInterpolatedAsync($"""
+            counters.Add($"""
                 UPDATE "Imports" SET "Rows" = "Rows" + {total}, "Accepted" = "Accepted" + {accepted},
                     "Duplicates" = "Duplicates" + {duplicates}, "Warnings" = "Warnings" + {warnings}
                 WHERE "Id" = {importId}
-                """, ct);
+                """);
         }
+        var run = await router.RouteInTransactionAsync(db, routable, RoutingTrigger.Import, counters, ct);
 
         await store.CommitAsync(ct);
         if (run.Routed > 0 || run.Unrouted > 0)
