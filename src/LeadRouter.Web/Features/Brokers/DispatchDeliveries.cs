@@ -41,20 +41,50 @@ public sealed class DispatchDeliveries(
     /// <summary>Claims and sends one batch of due deliveries; returns how many were attempted.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
-        var o = options.Value;
-        IReadOnlyList<Delivery> claimed;
-        await using (var db = await dbs.CreateDbContextAsync(ct))
-            claimed = await DeliveryQueue.ClaimDueAsync(db, clock.GetUtcNow(), TimeSpan.FromSeconds(o.LeaseSeconds), o.DispatchBatchSize, null, ct);
+        var claimed = await ClaimAsync(ct);
         if (claimed.Count > 0) await AttemptBatchAsync(claimed, ct);
         return claimed.Count;
     }
 
-    /// <summary>Runs batches until nothing is due now; returns how many attempts were made.</summary>
+    /// <summary>
+    /// Runs batches until nothing is due now; returns how many attempts were made. Batches overlap: while one batch's
+    /// attempts are recorded, the next one is being sent. The next claim waits until the previous record is done, so
+    /// the database never has two dispatcher writes of this node at once.
+    /// </summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
         var total = 0;
-        for (int n; (n = await RunDueAsync(ct)) > 0;) total += n;
+        var recording = Task.CompletedTask;
+        try
+        {
+            var claimed = await ClaimAsync(ct);
+            while (claimed.Count > 0)
+            {
+                var sent = await SendBatchAsync(claimed, ct);
+                total += claimed.Count;
+                await recording;
+                claimed = await ClaimAsync(ct);
+                recording = FinishBatchAsync(sent, ct);
+                if (claimed.Count == 0)
+                {
+                    // The last record may fail a lead over to another broker: its new delivery is due now too.
+                    await recording;
+                    claimed = await ClaimAsync(ct);
+                }
+            }
+        }
+        finally
+        {
+            await recording;
+        }
         return total;
+    }
+
+    async Task<IReadOnlyList<Delivery>> ClaimAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await DeliveryQueue.ClaimDueAsync(db, clock.GetUtcNow(), TimeSpan.FromSeconds(o.LeaseSeconds), o.DispatchBatchSize, null, ct);
     }
 
     /// <summary>
@@ -182,7 +212,14 @@ public sealed class DispatchDeliveries(
     }
 
     /// <summary>Pushes claimed deliveries and records the attempts; the answers are in the order of <paramref name="claimed"/>.</summary>
-    async Task<IReadOnlyList<PushAttemptDto>> AttemptBatchAsync(IReadOnlyList<Delivery> claimed, CancellationToken ct)
+    async Task<IReadOnlyList<PushAttemptDto>> AttemptBatchAsync(IReadOnlyList<Delivery> claimed, CancellationToken ct) =>
+        await FinishBatchAsync(await SendBatchAsync(claimed, ct), ct);
+
+    /// <summary>A batch whose pushes were made, with the brokers they went to.</summary>
+    sealed record SentBatch(Outcome[] Outcomes, Dictionary<long, Target> Targets, DeliveryRules Rules);
+
+    /// <summary>Loads the batch's brokers (secrets decrypted once each) and leads, and makes the pushes; writes nothing.</summary>
+    async Task<SentBatch> SendBatchAsync(IReadOnlyList<Delivery> claimed, CancellationToken ct)
     {
         var o = options.Value;
         var rules = o.Rules;
@@ -221,7 +258,13 @@ public sealed class DispatchDeliveries(
                 }
                 outcomes[i] = new Outcome(d, answer, decision, Interlocked.Increment(ref ended));
             });
+        return new SentBatch(outcomes, targets, rules);
+    }
 
+    /// <summary>Records a sent batch, then fails over the routed leads whose delivery died; the answers in claim order.</summary>
+    async Task<IReadOnlyList<PushAttemptDto>> FinishBatchAsync(SentBatch sent, CancellationToken ct)
+    {
+        var (outcomes, targets, rules) = (sent.Outcomes, sent.Targets, sent.Rules);
         var recorded = await RecordAsync(outcomes, targets, rules, ct);
 
         foreach (var x in outcomes)
