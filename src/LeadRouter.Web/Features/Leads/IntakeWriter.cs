@@ -122,8 +122,7 @@ public sealed class IntakeWriter(
             batch.Clear();
             var leads = 0;
             // Gather: take what is queued, then let the thread pool run what is already waiting (requests being parsed
-            // right now) and take again, until a round adds nothing. Clients answered by the previous transaction come
-            // back within that time, so they join this one instead of trickling into the next (no fixed delay).
+            // right now) and take again, until a round adds nothing.
             for (var round = 0; round < MaxGatherRounds && leads < MaxBatchLeads; round++)
             {
                 var before = batch.Count;
