@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Web.Features.Brokers;
+using LeadRouter.Web.Features.Leads;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeadRouter.Bench;
@@ -20,7 +21,7 @@ static class IntakeLoad
     {
         var requests = args.Int("requests", 5_000);
         var concurrency = args.Int("concurrency", 16);
-        var warmup = args.Int("warmup", 300);
+        var warmup = args.Int("warmup", 2_000);
         Console.WriteLine($"intake: {requests:N0} requests per phase, concurrency {concurrency}, warm-up {warmup} per phase; {BenchArgs.Machine}");
 
         await using var db = await BenchDatabase.CreateAsync(args.String("db"), ct);
@@ -28,6 +29,7 @@ static class IntakeLoad
         Console.WriteLine($"database: {db.Describe}; app on {web.Url}");
         using var client = await web.AdminClientAsync(concurrency, ct);
 
+        var writer = web.Get<IntakeWriter>();
         var directory = web.Get<BrokerDirectory>();
         var brokers = new List<long>();
         foreach (var w in new[] { 50, 30, 20 })
@@ -35,13 +37,13 @@ static class IntakeLoad
         await web.Get<SourceRoutes>().SetAsync("BENCH-ROUTED", RouteTarget.Brokers, ct);
 
         // Warm-up of both paths (JIT, EF query compilation, connection pools), not timed.
-        await LoadAsync(client, "WARM-BASE", warmup, concurrency, ct);
+        await LoadAsync(client, writer, "WARM-BASE", warmup, concurrency, ct);
         await web.Get<SourceRoutes>().SetAsync("WARM-ROUTED", RouteTarget.Brokers, ct);
-        await LoadAsync(client, "WARM-ROUTED", warmup, concurrency, ct);
+        await LoadAsync(client, writer, "WARM-ROUTED", warmup, concurrency, ct);
 
-        var baseline = await LoadAsync(client, "BENCH-BASE", requests, concurrency, ct);
+        var baseline = await LoadAsync(client, writer, "BENCH-BASE", requests, concurrency, ct);
         Report("baseline (insert only)", baseline);
-        var routed = await LoadAsync(client, "BENCH-ROUTED", requests, concurrency, ct);
+        var routed = await LoadAsync(client, writer, "BENCH-ROUTED", requests, concurrency, ct);
         Report("intake + routing", routed);
         Console.WriteLine($"routed / baseline: {routed.Rate / baseline.Rate:P0} of the baseline rate");
 
@@ -55,7 +57,7 @@ static class IntakeLoad
         return routedLeads == requests && baseLeads == requests && baseline.Failed == 0 && routed.Failed == 0 ? 0 : 1;
     }
 
-    sealed record Phase(int Requests, int Failed, TimeSpan Elapsed, double[] LatenciesMs, double CpuSeconds)
+    sealed record Phase(int Requests, int Failed, TimeSpan Elapsed, double[] LatenciesMs, double CpuSeconds, long Transactions, long Calls)
     {
         public double Rate => Requests / Elapsed.TotalSeconds;
     }
@@ -66,11 +68,13 @@ static class IntakeLoad
         double Rank(double q) => sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Length) - 1)];
         Console.WriteLine($"{name,-24} {p.Requests:N0} leads in {p.Elapsed.TotalSeconds:F2} s = {p.Rate:N0} leads/s; " +
             $"p50 {Rank(0.50):F1} ms, p95 {Rank(0.95):F1} ms, p99 {Rank(0.99):F1} ms, max {sorted[^1]:F1} ms; " +
-            $"failed {p.Failed}; process CPU {p.CpuSeconds:F1} s; load average {BenchArgs.LoadAverage}");
+            $"failed {p.Failed}; process CPU {p.CpuSeconds:F1} s; {p.Transactions:N0} transactions ({(double)p.Calls / Math.Max(1, p.Transactions):F1} calls each); " +
+            $"load average {BenchArgs.LoadAverage}");
     }
 
-    static async Task<Phase> LoadAsync(HttpClient client, string source, int count, int concurrency, CancellationToken ct)
+    static async Task<Phase> LoadAsync(HttpClient client, IntakeWriter writer, string source, int count, int concurrency, CancellationToken ct)
     {
+        var (transactions, calls) = writer.Committed;
         var latencies = new double[count];
         var failed = 0;
         var next = -1;
@@ -91,6 +95,8 @@ static class IntakeLoad
             }
         }, ct)));
         watch.Stop();
-        return new Phase(count, failed, watch.Elapsed, latencies, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+        var committed = writer.Committed;
+        return new Phase(count, failed, watch.Elapsed, latencies, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds,
+            committed.Transactions - transactions, committed.Calls - calls);
     }
 }

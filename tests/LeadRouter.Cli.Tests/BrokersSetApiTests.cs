@@ -40,4 +40,23 @@ public sealed class BrokersSetApiTests : IDisposable
         Assert.Equal(2, header.ExitCode);
         Assert.Equal("header", header.Json.GetProperty("errors")[0].GetProperty("field").GetString());
     }
+
+    [Fact]
+    public async Task Set_api_stores_a_field_map_in_order_and_names_an_unknown_lead_field()
+    {
+        await cli.RunAsync("brokers", "add", "Gamma", "--priority", "5", "--weight", "10", "--json");
+
+        var mapped = await cli.RunAsync("brokers", "set-api", "Gamma", "--endpoint", "https://93.184.215.14/leads",
+            "--field-map", "phone=msisdn", "--field-map", "email=contact_email", "--field-map", "attributes.campaign=campaign_id", "--json");
+        var unknown = await cli.RunAsync("brokers", "set-api", "Gamma", "--endpoint", "https://93.184.215.14/leads",
+            "--field-map", "favourite=colour", "--json");
+        var cleared = await cli.RunAsync("brokers", "set-api", "Gamma", "--endpoint", "https://93.184.215.14/leads", "--json");
+
+        Assert.Equal(0, mapped.ExitCode);
+        Assert.Equal([("phone", "msisdn"), ("email", "contact_email"), ("attributes.campaign", "campaign_id")],
+            mapped.Json.GetProperty("fieldMap").EnumerateObject().Select(p => (p.Name, p.Value.GetString())));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal("fieldMap.favourite", unknown.Json.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, cleared.Json.GetProperty("fieldMap").ValueKind);
+    }
 }

@@ -163,8 +163,12 @@ static class BrokersCommand
         Option<string?> apiKeyHeader = new("--api-key-header") { Description = "Header carrying the API key (default X-API-Key)" };
         Option<bool> rotate = new("--rotate-secret") { Description = "Make a new signing secret (shown once)" };
         Option<bool?> failover = new("--failover") { Description = "true: when a delivery dies, route the lead to the next eligible broker" };
+        Option<string[]> fieldMap = new("--field-map")
+        {
+            Description = "Push body field mapping leadField=receiverName (repeatable, in body order), e.g. email=contact_email, attributes.campaign=campaign_id; none = the whole lead",
+        };
         var cmd = new Command("set-api", "Set a broker's delivery endpoint, API key and headers (seed 003's API configuration)")
-            { broker, endpoint, apiKey, method, header, apiKeyHeader, rotate, failover };
+            { broker, endpoint, apiKey, method, header, apiKeyHeader, rotate, failover, fieldMap };
         cmd.SetAction((p, ct) => CliRun.Run(p, ct, async (s, _) =>
         {
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -174,12 +178,21 @@ static class BrokersCommand
                 if (colon <= 0) throw new InputException("header", $"'{h}' is not \"Name: value\".");
                 headers[h[..colon].Trim()] = h[(colon + 1)..].Trim();
             }
+            var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var f in p.GetValue(fieldMap) ?? [])
+            {
+                var equals = f.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0) throw new InputException("fieldMap", $"'{f}' is not leadField=receiverName.");
+                if (!fields.TryAdd(f[..equals].Trim(), f[(equals + 1)..].Trim()))
+                    throw new InputException($"fieldMap.{f[..equals].Trim()}", "This lead field is mapped twice.");
+            }
 
             long id;
             await using (var db = await s.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LeadRouterDb>>().CreateDbContextAsync(ct))
                 id = (await BrokerDirectory.FindAsync(db, p.GetValue(broker)!, ct)).Id;
             var config = await s.GetRequiredService<BrokerApiConfig>().SetAsync(new BrokerApiConfigRequest(
-                id, p.GetValue(endpoint), p.GetValue(apiKey), p.GetValue(method), headers, p.GetValue(apiKeyHeader), p.GetValue(rotate), p.GetValue(failover)), ct)
+                id, p.GetValue(endpoint), p.GetValue(apiKey), p.GetValue(method), headers, p.GetValue(apiKeyHeader), p.GetValue(rotate), p.GetValue(failover),
+                fields), ct)
                 ?? throw new InputException("broker", $"No broker '{p.GetValue(broker)}'.");
             return CliResult.Ok(config, c =>
             {

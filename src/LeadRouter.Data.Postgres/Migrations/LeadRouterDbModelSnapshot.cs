@@ -231,6 +231,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<bool>("FailoverOnDead")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("FieldMap")
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
                     b.Property<int?>("HourlyCap")
                         .HasColumnType("integer");
 
@@ -742,6 +746,10 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<string>("ImportedBy")
                         .HasColumnType("text");
 
+                    b.Property<string>("IntakeKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
                     b.Property<string>("Purpose")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -759,6 +767,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("IntakeKey")
+                        .IsUnique();
 
                     b.ToTable("Imports");
                 });

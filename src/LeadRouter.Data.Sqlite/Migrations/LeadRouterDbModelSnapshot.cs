@@ -218,6 +218,10 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<bool>("FailoverOnDead")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("FieldMap")
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("HourlyCap")
                         .HasColumnType("INTEGER");
 
@@ -719,6 +723,10 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<string>("ImportedBy")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("IntakeKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Purpose")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -736,6 +744,9 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("IntakeKey")
+                        .IsUnique();
 
                     b.ToTable("Imports");
                 });

@@ -51,6 +51,11 @@ public sealed class Broker
     public string? PostbackTokenHash { get; set; }
     /// <summary>The request header that carries the API key (default <c>X-API-Key</c>).</summary>
     public string? ApiKeyHeader { get; set; }
+    /// <summary>
+    /// The push body's field mapping as a JSON object, lead field → the receiver's name, in body order (e.g.
+    /// <c>{"email":"contact_email","attributes.campaign":"campaign_id"}</c>); null = the whole lead is sent.
+    /// </summary>
+    public string? FieldMap { get; set; }
     /// <summary>Failed push attempts in a row (any delivery); a success resets it. Reaching the limit pauses the broker.</summary>
     public int ConsecutiveFailures { get; set; }
     /// <summary>When a routed lead's delivery dies, give the lead to the next eligible broker (this one excluded).</summary>

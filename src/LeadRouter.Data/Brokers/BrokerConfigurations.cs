@@ -15,6 +15,7 @@ sealed class BrokerConfiguration : IEntityTypeConfiguration<Broker>
         e.Property(b => b.TimeZone).HasMaxLength(100);
         e.Property(b => b.EndpointUrl).HasMaxLength(2000);
         e.Property(b => b.EndpointMethod).HasMaxLength(8);
+        e.Property(b => b.FieldMap).HasMaxLength(20_000);
         e.Property(b => b.MinAmount).HasPrecision(18, 4);
         e.Property(b => b.MaxAmount).HasPrecision(18, 4);
     }

@@ -18,12 +18,14 @@ public static class DeliveryQueue
     {
         var token = Guid.NewGuid().ToString("N");
         var until = now + lease;
+        var pending = nameof(DeliveryStatus.Pending);
+        var only = onlyId ?? 0;
+        var any = onlyId is null;
+        List<Delivery> claimed;
+        // One statement claims and returns the rows (UPDATE … RETURNING), so no second look-up by token is needed.
         if (db.Database.IsNpgsql())
         {
-            var pending = nameof(DeliveryStatus.Pending);
-            var only = onlyId ?? 0;
-            var any = onlyId is null;
-            await db.Database.ExecuteSqlInterpolatedAsync($"""
+            claimed = await db.Deliveries.FromSqlInterpolated($"""
                 UPDATE "Deliveries" SET "LeaseUntil" = {until}, "LeaseToken" = {token}
                 WHERE "Id" IN (
                     SELECT "Id" FROM "Deliveries"
@@ -33,24 +35,29 @@ public static class DeliveryQueue
                     ORDER BY "NextAttemptAt", "Id"
                     LIMIT {max}
                     FOR UPDATE SKIP LOCKED)
-                """, ct);
+                RETURNING *
+                """).AsNoTracking().ToListAsync(ct);
         }
         else
         {
+            // SQLite stores instants as UTC ticks (see LeadRouterDb); the write transaction makes the claim exclusive.
+            var (nowTicks, untilTicks) = (now.UtcTicks, until.UtcTicks);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var due = Due(db, now);
-            if (onlyId is { } id) due = due.Where(d => d.Id == id);
-            var ids = await due.OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id).Select(d => d.Id).Take(max).ToListAsync(ct);
-            if (ids.Count > 0)
-                await Due(db, now).Where(d => ids.Contains(d.Id))
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, until).SetProperty(d => d.LeaseToken, token), ct);
+            claimed = await db.Deliveries.FromSqlInterpolated($"""
+                UPDATE "Deliveries" SET "LeaseUntil" = {untilTicks}, "LeaseToken" = {token}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "Deliveries"
+                    WHERE "Status" = {pending} AND "NextAttemptAt" <= {nowTicks}
+                      AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {nowTicks})
+                      AND ({any} OR "Id" = {only})
+                    ORDER BY "NextAttemptAt", "Id"
+                    LIMIT {max})
+                RETURNING *
+                """).AsNoTracking().ToListAsync(ct);
             await tx.CommitAsync(ct);
         }
 
-        return await db.Deliveries.AsNoTracking().Where(d => d.LeaseToken == token && d.Status == DeliveryStatus.Pending)
-            .OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id).ToListAsync(ct);
+        claimed.Sort((a, b) => a.NextAttemptAt != b.NextAttemptAt ? a.NextAttemptAt.CompareTo(b.NextAttemptAt) : a.Id.CompareTo(b.Id));
+        return claimed;
     }
-
-    static IQueryable<Delivery> Due(LeadRouterDb db, DateTimeOffset now) =>
-        db.Deliveries.Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LeaseUntil == null || d.LeaseUntil < now));
 }

@@ -19,33 +19,4 @@ public sealed partial class LeadRouterDb
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     /// <summary>Every push attempt.</summary>
     public DbSet<PushLog> PushLogs => Set<PushLog>();
-
-    /// <summary>
-    /// Adds routing rows in the current transaction. On PostgreSQL they are inserted at once, in one statement, so the
-    /// broker report's statement triggers update each daily rollup row once per routing run rather than once per lead
-    /// (a routing run can route a whole import). On SQLite, whose triggers run per row and update in place, they are
-    /// added to the context and written by the next <see cref="DbContext.SaveChangesAsync(CancellationToken)"/>.
-    /// </summary>
-    public async Task AddBrokerAssignmentsAsync(IReadOnlyList<BrokerAssignment> rows, CancellationToken ct)
-    {
-        if (!Database.IsNpgsql())
-        {
-            BrokerAssignments.AddRange(rows);
-            return;
-        }
-
-        if (rows.Count == 0) return;
-        var leads = rows.Select(r => r.LeadId).ToArray();
-        var brokers = rows.Select(r => r.BrokerId).ToArray();
-        var sources = rows.Select(r => r.SourceId).ToArray();
-        var priorities = rows.Select(r => r.Priority).ToArray();
-        var countries = rows.Select(r => r.Country).ToArray();
-        var triggers = rows.Select(r => r.Trigger.ToString()).ToArray();
-        var decisions = rows.Select(r => r.Decision).ToArray();
-        var routedAt = rows.Select(r => r.RoutedAt.ToUniversalTime()).ToArray();
-        await Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO "BrokerAssignments" ("LeadId", "BrokerId", "SourceId", "Priority", "Country", "Trigger", "Decision", "RoutedAt")
-            SELECT * FROM unnest({leads}, {brokers}, {sources}, {priorities}, {countries}, {triggers}, {decisions}, {routedAt})
-            """, ct);
-    }
 }

@@ -29,4 +29,9 @@ public sealed class Import
     public int Rejected { get; set; }
     public int Warnings { get; set; }
     public string? Errors { get; set; }
+    /// <summary>
+    /// Set on the import that collects the leads of the intake API (<c>POST /api/v1/leads</c>) for one UTC day and one
+    /// user: <c>api:{yyyy-MM-dd}:{user}</c>, unique; null for file imports.
+    /// </summary>
+    public string? IntakeKey { get; set; }
 }

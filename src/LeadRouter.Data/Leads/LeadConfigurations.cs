@@ -45,5 +45,7 @@ sealed class ImportConfiguration : IEntityTypeConfiguration<Import>
     {
         e.Property(i => i.FileName).HasMaxLength(500);
         e.HasIndex(i => i.CreatedAt);
+        e.HasIndex(i => i.IntakeKey).IsUnique();
+        e.Property(i => i.IntakeKey).HasMaxLength(300);
     }
 }

@@ -45,6 +45,12 @@ public sealed record DeadAttempt : AttemptDecision
 }
 
 /// <summary>
+/// What a batch of attempts does to a broker's failures in a row: when <paramref name="Reset"/>, set it to
+/// <paramref name="Failures"/> (a success came first); otherwise add <paramref name="Failures"/>.
+/// </summary>
+public readonly record struct FailureRun(bool Reset, int Failures);
+
+/// <summary>
 /// Decides the outcome of one push attempt (pure; the jitter sample comes in). 2xx → delivered; 408, 429, 5xx, and no
 /// answer at all (timeout, connection error, refused by the address guard) → retry while retries are left, else dead;
 /// any other status (4xx, and 1xx/3xx since redirects are not followed) → rejected. A <c>Retry-After</c> longer than
@@ -71,6 +77,24 @@ public static class DeliveryPolicy
         delay += TimeSpan.FromTicks((long)(delay.Ticks * rules.Jitter * Math.Clamp(jitterSample, 0, 1)));
         if (retryAfter is { } ra && ra > delay) delay = ra < rules.RetryDelays[^1] ? ra : rules.RetryDelays[^1];
         return new RetryAttempt(now + delay);
+    }
+
+    /// <summary>
+    /// How a batch of attempts to one broker changes its failures in a row, given each attempt's outcome in the order the
+    /// attempts ended (true = failed). With a success in the batch the count restarts: it becomes the failures after the
+    /// last success (<see cref="FailureRun.Reset"/>). Without one, the batch's failures add to the stored count.
+    /// </summary>
+    public static FailureRun FailuresInRow(IEnumerable<bool> failedInOrder)
+    {
+        ArgumentNullException.ThrowIfNull(failedInOrder);
+        var reset = false;
+        var failures = 0;
+        foreach (var failed in failedInOrder)
+        {
+            if (failed) failures++;
+            else (reset, failures) = (true, 0);
+        }
+        return new FailureRun(reset, failures);
     }
 
     /// <summary>True when the broker's failures in a row reach the limit and it is to be paused.</summary>

@@ -1,3 +1,4 @@
+using CsCheck;
 using LeadRouter.Domain.Brokers;
 
 namespace LeadRouter.Domain.Tests.Brokers;
@@ -54,4 +55,26 @@ public sealed class DeliveryPolicyTests
         Assert.True(DeliveryPolicy.ShouldPause(10, Rules));
         Assert.False(DeliveryPolicy.ShouldPause(1000, Rules with { PauseAfterFailures = 0 }));
     }
+
+    [Theory]
+    [InlineData(new bool[0], false, 0)]
+    [InlineData(new[] { true, true, true }, false, 3)]
+    [InlineData(new[] { true, false, true, true }, true, 2)]
+    [InlineData(new[] { true, true, false }, true, 0)]
+    public void A_batch_adds_its_failures_or_restarts_the_count_after_its_last_success(bool[] failed, bool reset, int failures) =>
+        Assert.Equal(new FailureRun(reset, failures), DeliveryPolicy.FailuresInRow(failed));
+
+    [Fact]
+    public void Failures_in_row_over_batches_equal_counting_attempt_by_attempt() =>
+        Gen.Int[0, 1].Select(i => i == 1).Array[0, 30].Array[1, 6].Sample(batches =>
+        {
+            int stored = 0, oneByOne = 0;
+            foreach (var batch in batches)
+            {
+                var run = DeliveryPolicy.FailuresInRow(batch);
+                stored = run.Reset ? run.Failures : stored + run.Failures;
+                foreach (var failed in batch) oneByOne = failed ? oneByOne + 1 : 0;
+            }
+            return stored == oneByOne;
+        });
 }

@@ -17,11 +17,12 @@ namespace LeadRouter.Data.Leads.Intake;
 /// <item>SQLite: one prepared single-row INSERT stepped per lead through the native handle (bound by position, no
 /// per-execute reader objects); the change count (1 or 0) says inserted or duplicate. SQLite has no network round trip,
 /// and binding thousands of named parameters in one multi-row statement costs more than it saves.</item>
-/// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …) ON CONFLICT DO NOTHING RETURNING "IdentityKey"</c>
+/// <item>PostgreSQL: one <c>INSERT … SELECT * FROM unnest(@c0::type[], …) ON CONFLICT DO NOTHING RETURNING "Id", "IdentityKey"</c>
 /// per batch of <see cref="BatchSize"/> leads: one round trip and one parameter per column.</item>
 /// </list>
+/// The file importer and the intake API's batch writer use it; EF commands on the same context join its transaction.
 /// </summary>
-sealed class LeadStore : IAsyncDisposable
+public sealed class LeadStore : IAsyncDisposable
 {
     readonly LeadRouterDb db;
     readonly IDbContextTransaction transaction;
@@ -29,6 +30,7 @@ sealed class LeadStore : IAsyncDisposable
     readonly Column[] leadColumns;
     readonly string leadTable;
     readonly string identityColumn;
+    readonly string idColumn;
     readonly Dictionary<string, long> sourceIds = new(StringComparer.Ordinal);
     SqliteStatement? sqliteInsert;
     DbCommand? sourceInsert;
@@ -78,6 +80,8 @@ sealed class LeadStore : IAsyncDisposable
         leadTable = sql.DelimitIdentifier(lead.GetTableName()!, lead.GetSchema());
         leadColumns = Columns(lead, sql);
         identityColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.IdentityKey))!.GetColumnName());
+        idColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.Id))!.GetColumnName());
+        lockPending = postgres;
     }
 
     /// <summary>Leads per write: 5,000 per unnest statement on PostgreSQL; on SQLite a flush size only.</summary>
@@ -87,37 +91,46 @@ sealed class LeadStore : IAsyncDisposable
     /// on random keys (identity key, e-mail, phone) stay in memory instead of being re-read page by page.</summary>
     const int SqliteImportCacheKib = 65_536;
 
-    /// <summary>Transaction-scoped PostgreSQL advisory lock key taken by every import ("LRIM").</summary>
+    /// <summary>Transaction-scoped PostgreSQL advisory lock key taken by every import ("LRIM", 0x4C52494D).</summary>
     const long ImportLockKey = 0x4C52_494D;
 
     /// <summary>
     /// Begins the import's transaction. Imports run one at a time per database: SQLite's <c>BEGIN IMMEDIATE</c> does it
-    /// (single writer), on PostgreSQL a transaction-scoped advisory lock does. Without it, two files holding the same keys
-    /// in different orders could wait on each other's uncommitted rows and one would fail with a deadlock.
+    /// (single writer), on PostgreSQL a transaction-scoped advisory lock does, taken before the first lead or source is
+    /// written (sent with that first statement, so it costs no round trip of its own). Without it, two files holding
+    /// the same keys in different orders could wait on each other's uncommitted rows and one would fail with a deadlock.
     /// </summary>
     public static async Task<LeadStore> BeginAsync(LeadRouterDb db, CancellationToken ct)
     {
         var transaction = await db.Database.BeginTransactionAsync(ct);
-        try
+        var store = new LeadStore(db, transaction);
+        if (!store.postgres)
         {
-            var store = new LeadStore(db, transaction);
-            if (store.postgres)
-            {
-                await using var command = store.Command($"SELECT pg_advisory_xact_lock({ImportLockKey})");
-                await command.ExecuteNonQueryAsync(ct);
-            }
-            else
+            try
             {
                 await using var command = store.Command($"PRAGMA cache_size = -{SqliteImportCacheKib}");
                 await command.ExecuteNonQueryAsync(ct);
             }
-            return store;
+            catch
+            {
+                await transaction.DisposeAsync();
+                throw;
+            }
         }
-        catch
-        {
-            await transaction.DisposeAsync();
-            throw;
-        }
+        return store;
+    }
+
+    /// <summary>True on PostgreSQL until the import lock has been sent.</summary>
+    bool lockPending;
+
+    static readonly string LockStatement = $"SELECT pg_advisory_xact_lock({ImportLockKey});";
+
+    async Task EnsureLockedAsync(CancellationToken ct)
+    {
+        if (!lockPending) return;
+        await using var command = Command(LockStatement);
+        await command.ExecuteNonQueryAsync(ct);
+        lockPending = false;
     }
 
     static Column[] Columns(IEntityType entity, ISqlGenerationHelper sql)
@@ -140,13 +153,22 @@ sealed class LeadStore : IAsyncDisposable
     }
 
     /// <summary>Inserts the leads; <paramref name="inserted"/>[i] is false when lead i's identity key was already known.</summary>
-    public async Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    public Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct) => InsertAsync(leads, inserted, null, ct);
+
+    /// <summary>
+    /// Inserts the leads (their identity keys distinct): <paramref name="inserted"/>[i] is false when lead i's identity key
+    /// was already stored; when <paramref name="ids"/> is given, <paramref name="ids"/>[i] receives the new lead's id (0 for
+    /// one not inserted). The <see cref="Lead"/> objects are not changed.
+    /// </summary>
+    public async Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
     {
-        if (postgres) await InsertPostgresAsync(leads, inserted, ct);
-        else InsertSqlite(leads, inserted, ct);
+        ArgumentNullException.ThrowIfNull(leads);
+        ArgumentNullException.ThrowIfNull(inserted);
+        if (postgres) await InsertPostgresAsync(leads, inserted, ids, ct);
+        else InsertSqlite(leads, inserted, ids, ct);
     }
 
-    void InsertSqlite(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    void InsertSqlite(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
     {
         if (sqliteInsert is null)
         {
@@ -165,16 +187,18 @@ sealed class LeadStore : IAsyncDisposable
                 if (value is not DBNull) sqliteInsert.Bind(i + 1, value);
             }
             inserted[row] = sqliteInsert.Execute() == 1;
+            if (ids is not null) ids[row] = inserted[row] ? sqliteInsert.LastInsertRowId : 0;
         }
     }
 
-    async Task InsertPostgresAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    async Task InsertPostgresAsync(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
     {
         var names = string.Join(", ", leadColumns.Select(c => c.Name));
         // Base types without length/precision: casting a whole array to varchar(320)[] coerces every element twice.
         var arrays = string.Join(", ", leadColumns.Select((c, i) => $"@p{i}::{BaseType(c.StoreType)}[]"));
-        await using var command = Command(
-            $"INSERT INTO {leadTable} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({identityColumn}) DO NOTHING RETURNING {identityColumn}");
+        var locking = lockPending;
+        await using var command = Command((locking ? LockStatement : "") +
+            $"INSERT INTO {leadTable} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({identityColumn}) DO NOTHING RETURNING {idColumn}, {identityColumn}");
         for (var i = 0; i < leadColumns.Length; i++)
         {
             var column = leadColumns[i];
@@ -184,10 +208,18 @@ sealed class LeadStore : IAsyncDisposable
             parameter.Value = array;
             command.Parameters.Add(parameter);
         }
-        var stored = new HashSet<string>(StringComparer.Ordinal);
+        var stored = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) stored.Add(reader.GetString(0));
-        for (var row = 0; row < leads.Count; row++) inserted[row] = stored.Contains(leads[row].IdentityKey);
+        {
+            if (locking && !await reader.NextResultAsync(ct)) throw new InvalidOperationException("The lead insert returned no result.");
+            while (await reader.ReadAsync(ct)) stored[reader.GetString(1)] = reader.GetInt64(0);
+        }
+        lockPending = false;
+        for (var row = 0; row < leads.Count; row++)
+        {
+            inserted[row] = stored.TryGetValue(leads[row].IdentityKey, out var id);
+            if (ids is not null) ids[row] = id;
+        }
     }
 
     static string BaseType(string storeType)
@@ -208,6 +240,7 @@ sealed class LeadStore : IAsyncDisposable
     {
         var key = Source.KeyOf(name);
         if (sourceIds.TryGetValue(key, out var id)) return id;
+        await EnsureLockedAsync(ct);
 
         var sql = db.GetService<ISqlGenerationHelper>();
         var entity = db.Model.FindEntityType(typeof(Source))!;
@@ -235,6 +268,7 @@ sealed class LeadStore : IAsyncDisposable
         return id;
     }
 
+    /// <summary>Commits the transaction begun by <see cref="BeginAsync"/>.</summary>
     public async Task CommitAsync(CancellationToken ct)
     {
         await RestoreCacheAsync(ct);
@@ -305,6 +339,9 @@ sealed class SqliteStatement : IDisposable
 
     /// <summary>Sets every parameter to NULL.</summary>
     public void ClearBindings() => SQLitePCL.raw.sqlite3_clear_bindings(statement);
+
+    /// <summary>The rowid of the last row inserted on the connection.</summary>
+    public long LastInsertRowId => SQLitePCL.raw.sqlite3_last_insert_rowid(handle);
 
     /// <summary>Runs the statement once and returns the number of rows it changed.</summary>
     public int Execute()

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
+using LeadRouter.Domain.Brokers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeadRouter.Web.Features.Brokers;
@@ -10,19 +11,26 @@ namespace LeadRouter.Web.Features.Brokers;
 /// <paramref name="ApiKey"/>: null keeps the stored key, empty removes it. <paramref name="ApiKeyHeader"/>: the header that
 /// carries it (default <c>X-API-Key</c>). <paramref name="RotateSecret"/>: make a new signing secret although one exists.
 /// <paramref name="Failover"/>: when a routed lead's delivery dies, route the lead to the next eligible broker (null keeps the setting).
+/// <paramref name="FieldMap"/>: the push body's field mapping, lead field → the receiver's name, in body order (e.g.
+/// <c>{"email":"contact_email","phone":"msisdn","attributes.campaign":"campaign_id"}</c>); lead fields are those of
+/// <see cref="Domain.Brokers.LeadFieldMap.Fields"/> or <c>attributes.NAME</c>. Absent or empty: the whole lead is sent.
+/// Like <paramref name="Headers"/>, it is replaced by every upload.
 /// </summary>
 public sealed record BrokerApiConfigRequest(
     long? BrokerId, string? Endpoint, string? ApiKey = null, string? Method = "POST",
-    IReadOnlyDictionary<string, string>? Headers = null, string? ApiKeyHeader = null, bool RotateSecret = false, bool? Failover = null);
+    IReadOnlyDictionary<string, string>? Headers = null, string? ApiKeyHeader = null, bool RotateSecret = false, bool? Failover = null,
+    IReadOnlyDictionary<string, string?>? FieldMap = null);
 
 /// <summary>
 /// A broker's delivery configuration as shown: secrets only masked (<c>****</c> + last 4). <paramref name="NewSigningSecret"/>
 /// is set only in the answer of the call that generated the secret (first configuration or rotation) — the one time it is
-/// shown, so the receiver can verify signatures; it is never returned again.
+/// shown, so the receiver can verify signatures; it is never returned again. <paramref name="FieldMap"/> is the push body's
+/// field mapping (lead field → receiver name, in body order), or null when the whole lead is sent.
 /// </summary>
 public sealed record BrokerApiConfigDto(
     long BrokerId, string? Endpoint, string Method, IReadOnlyDictionary<string, string> Headers, string ApiKeyHeader,
-    string? ApiKey, string? SigningSecret, bool AutoPush, bool Failover, string? NewSigningSecret = null);
+    string? ApiKey, string? SigningSecret, bool AutoPush, bool Failover, IReadOnlyDictionary<string, string>? FieldMap,
+    string? NewSigningSecret = null);
 
 /// <summary>What a previewed configuration does with the stored API key.</summary>
 public enum ApiKeyChange
@@ -63,7 +71,7 @@ public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerS
     /// <exception cref="InputException">Every invalid field at once (nothing stored).</exception>
     public async Task<BrokerApiConfigDto?> SetAsync(BrokerApiConfigRequest request, CancellationToken ct)
     {
-        var (errors, endpoint, method, headers, keyHeader, _) = await CheckAsync(request, ct);
+        var (errors, endpoint, method, headers, keyHeader, _, fieldMap) = await CheckAsync(request, ct);
         if (errors.Count > 0) throw new InputException(errors);
 
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -73,6 +81,7 @@ public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerS
         broker.EndpointMethod = method;
         broker.EndpointHeaders = headers.Count == 0 ? null : JsonSerializer.Serialize(headers);
         broker.ApiKeyHeader = keyHeader;
+        broker.FieldMap = PushBody.Store(fieldMap);
         if (request.Failover is { } failover) broker.FailoverOnDead = failover;
         if (request.ApiKey is { } apiKey) broker.ApiKeyProtected = apiKey.Length == 0 ? null : secrets.Protect(apiKey);
         string? newSecret = null;
@@ -123,11 +132,13 @@ public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerS
         if (!IsToken(keyHeader) || Reserved.Contains(keyHeader)) errors["apiKeyHeader"] = ["Not a valid header name for the API key."];
         if (request.ApiKey is { } key && (key.Length > 4000 || key.Any(c => c is '\r' or '\n' or '\0')))
             errors["apiKey"] = ["The API key must be a single line of at most 4000 characters."];
-        return new Checked(errors, endpoint, method, headers, keyHeader, notes);
+        var fieldMap = LeadFieldMap.Check(request.FieldMap);
+        foreach (var (field, message) in fieldMap.Errors) errors[field] = [message];
+        return new Checked(errors, endpoint, method, headers, keyHeader, notes, fieldMap.Map);
     }
 
     sealed record Checked(Dictionary<string, string[]> Errors, Uri? Endpoint, string Method, Dictionary<string, string> Headers,
-        string KeyHeader, List<string> Notes);
+        string KeyHeader, List<string> Notes, LeadFieldMap? FieldMap);
 
     /// <summary>
     /// Reads an uploaded or pasted configuration file (seed 003's JSON: <c>endpoint</c>, <c>apiKey</c>, <c>method</c>,
@@ -158,7 +169,7 @@ public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerS
     }
 
     static readonly HashSet<string> DocumentFields = new(
-        ["brokerId", "endpoint", "apiKey", "method", "headers", "apiKeyHeader", "rotateSecret", "failover"], StringComparer.OrdinalIgnoreCase);
+        ["brokerId", "endpoint", "apiKey", "method", "headers", "apiKeyHeader", "rotateSecret", "failover", "fieldMap"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The file as a request for <paramref name="brokerId"/>; on a JSON error, null and the error by field.</summary>
     static (BrokerApiConfigRequest? Request, Dictionary<string, string[]> Errors, List<string> Notes) ParseDocument(long brokerId, string json)
@@ -214,7 +225,8 @@ public sealed class BrokerApiConfig(IDbContextFactory<LeadRouterDb> dbs, BrokerS
     BrokerApiConfigDto Show(Broker b) => new(
         b.Id, b.EndpointUrl, b.EndpointMethod, HeadersOf(b), b.ApiKeyHeader ?? DefaultApiKeyHeader,
         BrokerSecrets.Mask(b.ApiKeyProtected is { } k ? secrets.Unprotect(k) : null),
-        BrokerSecrets.Mask(b.SigningSecretProtected is { } s ? secrets.Unprotect(s) : null), b.AutoPush, b.FailoverOnDead);
+        BrokerSecrets.Mask(b.SigningSecretProtected is { } s ? secrets.Unprotect(s) : null), b.AutoPush, b.FailoverOnDead,
+        PushBody.Show(PushBody.Load(b.FieldMap)));
 
     /// <summary>The broker's extra headers.</summary>
     internal static IReadOnlyDictionary<string, string> HeadersOf(Broker b) =>

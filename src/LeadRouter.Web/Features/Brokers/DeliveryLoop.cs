@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace LeadRouter.Web.Features.Brokers;
 
 /// <summary>
-/// The delivery dispatcher of <c>leadrouter serve</c>: sends due deliveries batch after batch, and polls every
+/// The delivery dispatcher of <c>leadrouter serve</c>: sends due deliveries batch after batch (overlapping, see
+/// <see cref="DispatchDeliveries.DrainAsync"/>), and polls every
 /// <see cref="BrokersOptions.DispatchIntervalMs"/> when nothing is due. Any node may run it (rows are leased).
 /// A failed batch is logged and the loop goes on.
 /// </summary>
@@ -19,7 +20,7 @@ internal sealed class DeliveryLoop(DispatchDeliveries dispatcher, IOptions<Broke
             var sent = 0;
             try
             {
-                sent = await dispatcher.RunDueAsync(stoppingToken);
+                sent = await dispatcher.DrainAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Data.Leads;
@@ -24,39 +22,69 @@ public sealed record PushAttemptDto(
     int DurationMs, string? Error, DateTimeOffset? NextAttemptAt);
 
 /// <summary>
-/// Sends the delivery outbox (DESIGN rule 5). <see cref="RunDueAsync"/> claims due rows with a lease
-/// (<see cref="DeliveryQueue.ClaimDueAsync"/>), pushes each through <see cref="BrokerPushClient"/> and records the attempt:
-/// the delivery's new status and next attempt time decided by <see cref="DeliveryPolicy.Decide"/>, a
-/// <see cref="PushLog"/> row, and the broker's failures in a row (pausing it at the limit). A delivery keeps its
-/// <c>webhook-id</c> across attempts and restarts, so a receiver can drop a repeat sent after a crash between its answer
-/// and our record. When a routed lead's delivery dies and its broker has <see cref="Broker.FailoverOnDead"/>, the lead is
-/// taken back from that broker (its routing log row removed, so the broker's caps no longer count it; the dead delivery
-/// and its attempts stay as the record) and routed again with that broker sitting out.
+/// Sends the delivery outbox (DESIGN rule 5). <see cref="RunDueAsync"/> claims a batch of due rows with a lease
+/// (<see cref="DeliveryQueue.ClaimDueAsync"/>), loads their brokers and leads in one query each (each broker's API key
+/// and signing secret are decrypted once per batch), pushes them through <see cref="BrokerPushClient"/>
+/// (<see cref="BrokersOptions.DispatchParallelism"/> at once), then records the whole batch in one transaction: each
+/// delivery's new status and next attempt time decided by <see cref="DeliveryPolicy.Decide"/> (written only while the
+/// claim's lease token still holds the row), one <see cref="PushLog"/> row per attempt, and each broker's failures in a
+/// row (<see cref="DeliveryPolicy.FailuresInRow"/>, pausing it at the limit). A delivery keeps its <c>webhook-id</c>
+/// across attempts and restarts, so a receiver can drop a repeat sent after a crash between its answer and our record.
+/// When a routed lead's delivery dies and its broker has <see cref="Broker.FailoverOnDead"/>, the lead is taken back
+/// from that broker (its routing log row removed, so the broker's caps no longer count it; the dead delivery and its
+/// attempts stay as the record) and routed again with that broker sitting out.
 /// </summary>
 public sealed class DispatchDeliveries(
     IDbContextFactory<LeadRouterDb> dbs, Func<BrokerPushClient> pushClient, BrokerSecrets secrets, RouteLeads router,
     IOptions<BrokersOptions> options, TimeProvider clock, ILogger<DispatchDeliveries> log)
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>Claims and sends one batch of due deliveries; returns how many were attempted.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
-        var o = options.Value;
-        IReadOnlyList<Delivery> claimed;
-        await using (var db = await dbs.CreateDbContextAsync(ct))
-            claimed = await DeliveryQueue.ClaimDueAsync(db, clock.GetUtcNow(), TimeSpan.FromSeconds(o.LeaseSeconds), o.DispatchBatchSize, null, ct);
-        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = o.DispatchParallelism, CancellationToken = ct },
-            async (d, token) => await AttemptAsync(d, token));
+        var claimed = await ClaimAsync(ct);
+        if (claimed.Count > 0) await AttemptBatchAsync(claimed, ct);
         return claimed.Count;
     }
 
-    /// <summary>Runs batches until nothing is due now; returns how many attempts were made.</summary>
+    /// <summary>
+    /// Runs batches until nothing is due now; returns how many attempts were made. Batches overlap: while one batch's
+    /// attempts are recorded, the next one is being sent. The next claim waits until the previous record is done, so
+    /// the database never has two dispatcher writes of this node at once.
+    /// </summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
         var total = 0;
-        for (int n; (n = await RunDueAsync(ct)) > 0;) total += n;
+        var recording = Task.CompletedTask;
+        try
+        {
+            var claimed = await ClaimAsync(ct);
+            while (claimed.Count > 0)
+            {
+                var sent = await SendBatchAsync(claimed, ct);
+                total += claimed.Count;
+                await recording;
+                claimed = await ClaimAsync(ct);
+                recording = FinishBatchAsync(sent, ct);
+                if (claimed.Count == 0)
+                {
+                    // The last record may fail a lead over to another broker: its new delivery is due now too.
+                    await recording;
+                    claimed = await ClaimAsync(ct);
+                }
+            }
+        }
+        finally
+        {
+            await recording;
+        }
         return total;
+    }
+
+    async Task<IReadOnlyList<Delivery>> ClaimAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await DeliveryQueue.ClaimDueAsync(db, clock.GetUtcNow(), TimeSpan.FromSeconds(o.LeaseSeconds), o.DispatchBatchSize, null, ct);
     }
 
     /// <summary>
@@ -85,7 +113,7 @@ public sealed class DispatchDeliveries(
         {
             var claimed = await DeliveryQueue.ClaimDueAsync(db, clock.GetUtcNow(), TimeSpan.FromSeconds(options.Value.LeaseSeconds), 1, id, ct);
             // Another node's dispatcher may have taken it first; then its attempt is the first one.
-            return claimed.Count == 1 ? await AttemptAsync(claimed[0], ct) : await LastAttemptAsync(id, ct);
+            return claimed.Count == 1 ? (await AttemptBatchAsync(claimed, ct))[0] : await LastAttemptAsync(id, ct);
         }
     }
 
@@ -115,7 +143,8 @@ public sealed class DispatchDeliveries(
             CreatedAt = now,
         };
         var webhookId = NewWebhookId();
-        var answer = await pushClient().SendAsync(Message(broker, webhookId, Body(sample, "TEST", test: true)), ct);
+        var target = Target.Of(broker, secrets);
+        var answer = await pushClient().SendAsync(target.Message(webhookId, PushBody.Write(sample, "TEST", target.FieldMap, test: true)), ct);
         var status = answer.HttpStatus is >= 200 and < 300 ? DeliveryStatus.Delivered : DeliveryStatus.Rejected;
         db.PushLogs.Add(new PushLog
         {
@@ -147,87 +176,199 @@ public sealed class DispatchDeliveries(
 
     static string NewWebhookId() => "msg_" + Guid.CreateVersion7().ToString("N");
 
-    async Task<PushAttemptDto> AttemptAsync(Delivery d, CancellationToken ct)
+    /// <summary>A broker as one batch pushes to it: endpoint, headers, decrypted secrets and field mapping, or why it cannot be pushed to.</summary>
+    sealed record Target(Broker Broker, Uri? Endpoint, IReadOnlyDictionary<string, string> Headers, string ApiKeyHeader, string? ApiKey,
+        string? SigningSecret, LeadFieldMap? FieldMap, string? Unusable)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        var broker = await db.Brokers.AsNoTracking().SingleAsync(b => b.Id == d.BrokerId, ct);
-        var lead = await db.Leads.AsNoTracking().Include(l => l.Source).SingleAsync(l => l.Id == d.LeadId, ct);
-        var attempt = d.Attempts + 1;
-        var rules = options.Value.Rules;
-
-        PushAnswer answer;
-        AttemptDecision decision;
-        if (broker.EndpointUrl is null || broker.DeletedAt is not null)
+        public static Target Of(Broker b, BrokerSecrets secrets)
         {
-            answer = new PushAnswer(null, null, null, 0, broker.DeletedAt is not null ? "The broker was deleted." : "The broker has no delivery endpoint.");
-            decision = new DeadAttempt();
-        }
-        else
-        {
-            answer = await pushClient().SendAsync(Message(broker, d.WebhookId, Body(lead, lead.Source?.Name, test: false)), ct);
-            decision = DeliveryPolicy.Decide(attempt, answer.HttpStatus, answer.RetryAfter, rules, clock.GetUtcNow(), Random.Shared.NextDouble());
+            var unusable = b.DeletedAt is not null ? "The broker was deleted." : b.EndpointUrl is null ? "The broker has no delivery endpoint." : null;
+            if (unusable is not null) return new(b, null, new Dictionary<string, string>(), "", null, null, null, unusable);
+            return new(b, new Uri(b.EndpointUrl!), BrokerApiConfig.HeadersOf(b), b.ApiKeyHeader ?? BrokerApiConfig.DefaultApiKeyHeader,
+                b.ApiKeyProtected is { } k ? secrets.Unprotect(k) : null,
+                b.SigningSecretProtected is { } s ? secrets.Unprotect(s) : throw new InvalidOperationException($"Broker {b.Id} has no signing secret."),
+                PushBody.Load(b.FieldMap), null);
         }
 
-        var now = clock.GetUtcNow();
-        var (status, next) = decision switch
+        public PushMessage Message(string webhookId, string body) =>
+            new(Endpoint!, Broker.EndpointMethod, Headers, ApiKeyHeader, ApiKey, webhookId, SigningSecret!, body);
+    }
+
+    /// <summary>One attempt's result before it is recorded; <see cref="Ended"/> orders the attempts of a batch by completion.</summary>
+    sealed record Outcome(Delivery Delivery, PushAnswer Answer, AttemptDecision Decision, long Ended)
+    {
+        public int Attempt => Delivery.Attempts + 1;
+
+        public (DeliveryStatus Status, DateTimeOffset? Next) State => Decision switch
         {
-            DeliveredAttempt => (DeliveryStatus.Delivered, (DateTimeOffset?)null),
+            DeliveredAttempt => (DeliveryStatus.Delivered, null),
             RejectedAttempt => (DeliveryStatus.Rejected, null),
             RetryAttempt r => (DeliveryStatus.Pending, r.At),
             DeadAttempt => (DeliveryStatus.Dead, null),
-            _ => throw new InvalidOperationException($"Unknown attempt decision {decision.GetType().Name}."),
+            _ => throw new InvalidOperationException($"Unknown attempt decision {Decision.GetType().Name}."),
         };
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var token = d.LeaseToken;
-        var error = answer.Error ?? (decision is DeliveredAttempt ? null : $"HTTP {answer.HttpStatus}");
-        var recorded = await db.Deliveries.Where(x => x.Id == d.Id && x.LeaseToken == token && x.Status == DeliveryStatus.Pending)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Attempts, attempt)
-                .SetProperty(x => x.Status, status)
-                .SetProperty(x => x.NextAttemptAt, next ?? d.NextAttemptAt)
-                .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null)
-                .SetProperty(x => x.LeaseToken, (string?)null)
-                .SetProperty(x => x.CompletedAt, next is null ? now : null)
-                .SetProperty(x => x.LastHttpStatus, answer.HttpStatus)
-                .SetProperty(x => x.LastError, error), ct);
-        if (recorded == 0)
-            log.LogWarning("Delivery {DeliveryId} lost its lease before attempt {Attempt} was recorded; the attempt is logged only", d.Id, attempt);
-        db.PushLogs.Add(new PushLog
-        {
-            DeliveryId = d.Id,
-            BrokerId = d.BrokerId,
-            LeadId = d.LeadId,
-            Attempt = attempt,
-            Status = status,
-            HttpStatus = answer.HttpStatus,
-            ResponseExcerpt = answer.Excerpt,
-            DurationMs = answer.DurationMs,
-            Error = answer.Error,
-            At = now,
-        });
-        await db.SaveChangesAsync(ct);
+        public string? Error => Answer.Error ?? (Decision is DeliveredAttempt ? null : $"HTTP {Answer.HttpStatus}");
+    }
 
-        if (decision.Failed)
+    /// <summary>Pushes claimed deliveries and records the attempts; the answers are in the order of <paramref name="claimed"/>.</summary>
+    async Task<IReadOnlyList<PushAttemptDto>> AttemptBatchAsync(IReadOnlyList<Delivery> claimed, CancellationToken ct) =>
+        await FinishBatchAsync(await SendBatchAsync(claimed, ct), ct);
+
+    /// <summary>A batch whose pushes were made, with the brokers they went to.</summary>
+    sealed record SentBatch(Outcome[] Outcomes, Dictionary<long, Target> Targets, DeliveryRules Rules);
+
+    /// <summary>Loads the batch's brokers (secrets decrypted once each) and leads, and makes the pushes; writes nothing.</summary>
+    async Task<SentBatch> SendBatchAsync(IReadOnlyList<Delivery> claimed, CancellationToken ct)
+    {
+        var o = options.Value;
+        var rules = o.Rules;
+        Dictionary<long, Target> targets;
+        Dictionary<long, (Lead Lead, string? Source)> leads;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
         {
-            await db.Brokers.Where(b => b.Id == d.BrokerId).ExecuteUpdateAsync(s => s.SetProperty(b => b.ConsecutiveFailures, b => b.ConsecutiveFailures + 1), ct);
-            var failures = await db.Brokers.Where(b => b.Id == d.BrokerId).Select(b => b.ConsecutiveFailures).SingleAsync(ct);
-            if (DeliveryPolicy.ShouldPause(failures, rules)
-                && await db.Brokers.Where(b => b.Id == d.BrokerId && b.Active && b.PausedAt == null)
-                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Active, false).SetProperty(b => b.PausedAt, now), ct) == 1)
-                log.LogError("Broker {Broker} ({BrokerId}) paused after {Failures} failed pushes in a row; set it active again once its endpoint works",
-                    broker.Name, broker.Id, failures);
+            var brokerIds = claimed.Select(d => d.BrokerId).Distinct().ToList();
+            targets = (await db.Brokers.AsNoTracking().Where(b => brokerIds.Contains(b.Id)).ToListAsync(ct))
+                .ToDictionary(b => b.Id, b => Target.Of(b, secrets));
+            var leadIds = claimed.Select(d => d.LeadId).Distinct().ToList();
+            leads = (await db.Leads.AsNoTracking().Where(l => leadIds.Contains(l.Id)).Select(l => new { Lead = l, Source = l.Source!.Name }).ToListAsync(ct))
+                .ToDictionary(x => x.Lead.Id, x => (x.Lead, (string?)x.Source));
         }
-        else
-            await db.Brokers.Where(b => b.Id == d.BrokerId && b.ConsecutiveFailures != 0).ExecuteUpdateAsync(s => s.SetProperty(b => b.ConsecutiveFailures, 0), ct);
-        await tx.CommitAsync(ct);
 
-        if (status == DeliveryStatus.Dead && recorded == 1)
+        var outcomes = new Outcome[claimed.Count];
+        var ended = 0L;
+        var client = pushClient();
+        await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = o.DispatchParallelism, CancellationToken = ct }, async (i, token) =>
+            {
+                var d = claimed[i];
+                var target = targets[d.BrokerId];
+                PushAnswer answer;
+                AttemptDecision decision;
+                if (target.Unusable is { } why)
+                {
+                    answer = new PushAnswer(null, null, null, 0, why);
+                    decision = new DeadAttempt();
+                }
+                else
+                {
+                    var (lead, source) = leads[d.LeadId];
+                    answer = await client.SendAsync(target.Message(d.WebhookId, PushBody.Write(lead, source, target.FieldMap, test: false)), token);
+                    decision = DeliveryPolicy.Decide(d.Attempts + 1, answer.HttpStatus, answer.RetryAfter, rules, clock.GetUtcNow(), Random.Shared.NextDouble());
+                }
+                outcomes[i] = new Outcome(d, answer, decision, Interlocked.Increment(ref ended));
+            });
+        return new SentBatch(outcomes, targets, rules);
+    }
+
+    /// <summary>Records a sent batch, then fails over the routed leads whose delivery died; the answers in claim order.</summary>
+    async Task<IReadOnlyList<PushAttemptDto>> FinishBatchAsync(SentBatch sent, CancellationToken ct)
+    {
+        var (outcomes, targets, rules) = (sent.Outcomes, sent.Targets, sent.Rules);
+        var recorded = await RecordAsync(outcomes, targets, rules, ct);
+
+        foreach (var x in outcomes)
         {
-            log.LogWarning("Delivery {DeliveryId} of lead {LeadId} to broker {BrokerId} is dead after {Attempt} attempts: {Error}", d.Id, d.LeadId, d.BrokerId, attempt, error);
+            if (x.State.Status != DeliveryStatus.Dead || !recorded.Contains(x.Delivery.Id)) continue;
+            var d = x.Delivery;
+            log.LogWarning("Delivery {DeliveryId} of lead {LeadId} to broker {BrokerId} is dead after {Attempt} attempts: {Error}", d.Id, d.LeadId, d.BrokerId, x.Attempt, x.Error);
+            var broker = targets[d.BrokerId].Broker;
             if (broker.FailoverOnDead && d.Trigger == DeliveryTrigger.Routing) await FailoverAsync(d, broker.Name, ct);
         }
-        return new PushAttemptDto(d.Id, d.WebhookId, attempt, status, answer.HttpStatus, answer.Excerpt, answer.DurationMs, answer.Error, next);
+        return outcomes.Select(x => new PushAttemptDto(x.Delivery.Id, x.Delivery.WebhookId, x.Attempt, x.State.Status, x.Answer.HttpStatus,
+            x.Answer.Excerpt, x.Answer.DurationMs, x.Answer.Error, x.State.Next)).ToList();
+    }
+
+    /// <summary>
+    /// Records a batch of attempts in one transaction. Deliveries that end (delivered, rejected) are updated together per
+    /// outcome; retries and dead ones row by row (their times differ, and a dead one's failover needs to know it was
+    /// recorded). Every update is conditional on the claim's lease token, so an attempt whose lease expired meanwhile is
+    /// only logged. Returns the ids of the retried and dead deliveries whose outcome was written.
+    /// </summary>
+    async Task<HashSet<long>> RecordAsync(IReadOnlyList<Outcome> outcomes, IReadOnlyDictionary<long, Target> targets, DeliveryRules rules, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var recorded = new HashSet<long>();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+
+        foreach (var group in outcomes.Where(x => x.State.Status is DeliveryStatus.Delivered or DeliveryStatus.Rejected)
+                     .GroupBy(x => (x.State.Status, x.Answer.HttpStatus, x.Error, x.Delivery.LeaseToken)))
+        {
+            var (status, httpStatus, error, token) = group.Key;
+            var ids = group.Select(x => x.Delivery.Id).ToList();
+            var written = await db.Deliveries.Where(x => ids.Contains(x.Id) && x.LeaseToken == token && x.Status == DeliveryStatus.Pending)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Attempts, x => x.Attempts + 1)
+                    .SetProperty(x => x.Status, status)
+                    .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(x => x.LeaseToken, (string?)null)
+                    .SetProperty(x => x.CompletedAt, now)
+                    .SetProperty(x => x.LastHttpStatus, httpStatus)
+                    .SetProperty(x => x.LastError, error), ct);
+            if (written != ids.Count)
+                log.LogWarning("{Lost} of {Count} deliveries lost their lease before their attempt was recorded; those attempts are logged only",
+                    ids.Count - written, ids.Count);
+        }
+
+        foreach (var x in outcomes.Where(x => x.State.Status is DeliveryStatus.Pending or DeliveryStatus.Dead))
+        {
+            var (status, next) = x.State;
+            var (id, token, attempt, httpStatus, error) = (x.Delivery.Id, x.Delivery.LeaseToken, x.Attempt, x.Answer.HttpStatus, x.Error);
+            var nextAttempt = next ?? x.Delivery.NextAttemptAt;
+            DateTimeOffset? completed = next is null ? now : null;
+            var written = await db.Deliveries.Where(d => d.Id == id && d.LeaseToken == token && d.Status == DeliveryStatus.Pending)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Attempts, attempt)
+                    .SetProperty(d => d.Status, status)
+                    .SetProperty(d => d.NextAttemptAt, nextAttempt)
+                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(d => d.LeaseToken, (string?)null)
+                    .SetProperty(d => d.CompletedAt, completed)
+                    .SetProperty(d => d.LastHttpStatus, httpStatus)
+                    .SetProperty(d => d.LastError, error), ct);
+            if (written == 1) recorded.Add(id);
+            else log.LogWarning("Delivery {DeliveryId} lost its lease before attempt {Attempt} was recorded; the attempt is logged only", id, attempt);
+        }
+
+        db.PushLogs.AddRange(outcomes.Select(x => new PushLog
+        {
+            DeliveryId = x.Delivery.Id,
+            BrokerId = x.Delivery.BrokerId,
+            LeadId = x.Delivery.LeadId,
+            Attempt = x.Attempt,
+            Status = x.State.Status,
+            HttpStatus = x.Answer.HttpStatus,
+            ResponseExcerpt = x.Answer.Excerpt,
+            DurationMs = x.Answer.DurationMs,
+            Error = x.Answer.Error,
+            At = now,
+        }));
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(ct);
+
+        foreach (var group in outcomes.GroupBy(x => x.Delivery.BrokerId))
+        {
+            var brokerId = group.Key;
+            var run = DeliveryPolicy.FailuresInRow(group.OrderBy(x => x.Ended).Select(x => x.Decision.Failed));
+            if (run.Reset && run.Failures == 0)
+            {
+                await db.Brokers.Where(b => b.Id == brokerId && b.ConsecutiveFailures != 0).ExecuteUpdateAsync(s => s.SetProperty(b => b.ConsecutiveFailures, 0), ct);
+                continue;
+            }
+            var n = run.Failures;
+            if (run.Reset) await db.Brokers.Where(b => b.Id == brokerId).ExecuteUpdateAsync(s => s.SetProperty(b => b.ConsecutiveFailures, n), ct);
+            else await db.Brokers.Where(b => b.Id == brokerId).ExecuteUpdateAsync(s => s.SetProperty(b => b.ConsecutiveFailures, b => b.ConsecutiveFailures + n), ct);
+            var failures = await db.Brokers.Where(b => b.Id == brokerId).Select(b => b.ConsecutiveFailures).SingleAsync(ct);
+            if (DeliveryPolicy.ShouldPause(failures, rules)
+                && await db.Brokers.Where(b => b.Id == brokerId && b.Active && b.PausedAt == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Active, false).SetProperty(b => b.PausedAt, now), ct) == 1)
+                log.LogError("Broker {Broker} ({BrokerId}) paused after {Failures} failed pushes in a row; set it active again once its endpoint works",
+                    targets[brokerId].Broker.Name, brokerId, failures);
+        }
+        await tx.CommitAsync(ct);
+        return recorded;
     }
 
     async Task FailoverAsync(Delivery d, string brokerName, CancellationToken ct)
@@ -261,36 +402,5 @@ public sealed class DispatchDeliveries(
         var last = await db.PushLogs.AsNoTracking().Where(l => l.DeliveryId == deliveryId).OrderByDescending(l => l.Attempt).FirstOrDefaultAsync(ct);
         return new PushAttemptDto(d.Id, d.WebhookId, d.Attempts, d.Status, last?.HttpStatus, last?.ResponseExcerpt, last?.DurationMs ?? 0,
             last?.Error, d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null);
-    }
-
-    PushMessage Message(Broker broker, string webhookId, string body) => new(
-        new Uri(broker.EndpointUrl!), broker.EndpointMethod, BrokerApiConfig.HeadersOf(broker), broker.ApiKeyHeader ?? BrokerApiConfig.DefaultApiKeyHeader,
-        broker.ApiKeyProtected is { } k ? secrets.Unprotect(k) : null, webhookId,
-        broker.SigningSecretProtected is { } s ? secrets.Unprotect(s) : throw new InvalidOperationException($"Broker {broker.Id} has no signing secret."),
-        body);
-
-    /// <summary>The lead as the receiver gets it (camelCase JSON; attributes as an object).</summary>
-    internal static string Body(Lead lead, string? source, bool test)
-    {
-        var node = new JsonObject
-        {
-            ["id"] = lead.Id,
-            ["externalId"] = lead.ExternalId,
-            ["name"] = lead.Name,
-            ["email"] = lead.Email,
-            ["phone"] = lead.Phone,
-            ["company"] = lead.Company,
-            ["address"] = lead.Address,
-            ["city"] = lead.City,
-            ["country"] = lead.Country,
-            ["amount"] = lead.Amount,
-            ["grade"] = lead.Grade,
-            ["score"] = lead.Score,
-            ["source"] = source,
-            ["createdAt"] = lead.CreatedAt,
-            ["attributes"] = lead.Attributes is { } a ? JsonNode.Parse(a) : null,
-        };
-        if (test) node["test"] = true;
-        return node.ToJsonString(Json);
     }
 }

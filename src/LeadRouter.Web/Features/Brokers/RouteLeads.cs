@@ -1,10 +1,13 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Data.Leads;
 using LeadRouter.Domain.Brokers;
+using LeadRouter.Web.Features.Platform;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LeadRouter.Web.Features.Brokers;
 
@@ -27,6 +30,9 @@ public sealed record RoutingRun(int Routed, int Unrouted, IReadOnlyDictionary<st
     public static RoutingRun Empty { get; } = new(0, 0, new Dictionary<string, int>(), new Dictionary<string, int>(), []);
 }
 
+/// <summary>A lead to route: its id, country (ISO alpha-2 or null), amount and source.</summary>
+public sealed record RoutableLead(long Id, string? Country, decimal? Amount, long? SourceId);
+
 /// <summary>
 /// Routes waiting leads to brokers (DESIGN rules 1 and 3): the single code path behind import, the <c>route</c> command
 /// and <c>POST /api/crm/assign-lead</c>. In ONE transaction it takes the routing lock (a conditional update of the
@@ -40,8 +46,6 @@ public sealed record RoutingRun(int Routed, int Unrouted, IReadOnlyDictionary<st
 /// </summary>
 public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, ILogger<RouteLeads> log)
 {
-    const int Chunk = 500;
-
     static readonly JsonSerializerOptions DecisionJson = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
@@ -70,7 +74,9 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
     /// </summary>
     public Task<RoutingRun> RouteLeadIdsAsync(IReadOnlyCollection<long> leadIds, RoutingTrigger trigger, CancellationToken ct,
         IReadOnlySet<long>? excluded = null) =>
-        WithRetriesAsync(db => Waiting(db).Where(l => leadIds.Contains(l.Id)), trigger, ct, excluded);
+        // By id only in SQL (the waiting condition is checked on the rows read): SQLite would otherwise walk the status
+        // index over every waiting lead of the database.
+        WithRetriesAsync(db => db.Leads.Where(l => leadIds.Contains(l.Id)), trigger, ct, excluded);
 
     static IQueryable<Lead> Waiting(LeadRouterDb db) =>
         db.Leads.Where(l => l.BrokerId == null && l.AgentId == null && l.Status == LeadStatus.New);
@@ -97,17 +103,101 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.BrokerRoutingLocks.Where(l => l.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(l => l.Version, l => l.Version + 1), ct);
+        await LockAsync(db, ct);
 
-        var leads = await select(db).OrderBy(l => l.Id)
-            .Select(l => new { l.Id, l.Country, l.Amount, l.SourceId }).ToListAsync(ct);
+        var leads = (await select(db).OrderBy(l => l.Id)
+                .Select(l => new { Lead = new RoutableLead(l.Id, l.Country, l.Amount, l.SourceId), l.BrokerId, l.AgentId, l.Status }).ToListAsync(ct))
+            .Where(l => l.BrokerId == null && l.AgentId == null && l.Status == LeadStatus.New).Select(l => l.Lead).ToList();
         if (leads.Count == 0) return RoutingRun.Empty;
 
+        var run = await ApplyAsync(db, leads, trigger, excluded, locked: true, [], ct);
+        await tx.CommitAsync(ct);
+        if (run.Routed > 0) log.LogInformation("Routed {Routed} leads to brokers, {Unrouted} unrouted ({Trigger})", run.Routed, run.Unrouted, trigger);
+        return run;
+    }
+
+    /// <summary>
+    /// Routes <paramref name="leads"/> (in the given order; they must be waiting) inside the caller's open transaction on
+    /// <paramref name="db"/>: takes the routing lock, then decides and writes as <see cref="RouteSourcesAsync"/> does.
+    /// <paramref name="alsoWrite"/> are statements of the caller sent with the routing writes (on PostgreSQL in the same
+    /// round trip). The caller commits; a lead that got another owner meanwhile makes it throw (retry the transaction).
+    /// </summary>
+    /// <exception cref="DbUpdateException">A routing log row collided with another run's (retry the transaction).</exception>
+    internal Task<RoutingRun> RouteInTransactionAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, RoutingTrigger trigger,
+        IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct) =>
+        ApplyAsync(db, leads, trigger, null, locked: false, alsoWrite, ct);
+
+    // Compiled once: every routing transaction reads all brokers and rotation states.
+    static readonly PerModel<Func<LeadRouterDb, IAsyncEnumerable<Broker>>> LiveBrokers = new(() =>
+        EF.CompileAsyncQuery<LeadRouterDb, Broker>(db => db.Brokers.AsNoTracking().Where(b => b.DeletedAt == null).OrderBy(b => b.Id)));
+    static readonly PerModel<Func<LeadRouterDb, IAsyncEnumerable<BrokerRotation>>> Rotations = new(() =>
+        EF.CompileAsyncQuery<LeadRouterDb, BrokerRotation>(db => db.BrokerRotations.AsNoTracking()));
+
+    static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken ct)
+    {
+        var list = new List<T>();
+        await foreach (var row in rows.WithCancellation(ct)) list.Add(row);
+        return list;
+    }
+
+    /// <summary>The routing lock: a conditional update of the one lock row, held until the transaction ends.</summary>
+    static Task LockAsync(LeadRouterDb db, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync("""UPDATE "BrokerRoutingLocks" SET "Version" = "Version" + 1 WHERE "Id" = 1""", ct);
+
+    /// <summary>
+    /// Takes the routing lock unless <paramref name="locked"/>, then reads every live broker and every rotation state.
+    /// On PostgreSQL that is one round trip: the lock and one query returning both as JSON, run as a batch (each
+    /// statement sees the rows committed before it, so the reads follow the lock).
+    /// </summary>
+    static async Task<(List<Broker> Brokers, List<BrokerRotation> Rotations)> LoadAsync(LeadRouterDb db, bool locked, CancellationToken ct)
+    {
+        if (!db.Database.IsNpgsql())
+        {
+            if (!locked) await LockAsync(db, ct);
+            return (await ToListAsync(LiveBrokers.For(db)(db), ct), await ToListAsync(Rotations.For(db)(db), ct));
+        }
+
+        await using var batch = db.Database.GetDbConnection().CreateBatch();
+        batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Routing needs its transaction.");
+        if (!locked) batch.BatchCommands.Add(Command(batch, """UPDATE "BrokerRoutingLocks" SET "Version" = "Version" + 1 WHERE "Id" = 1"""));
+        batch.BatchCommands.Add(Command(batch, """
+            SELECT (SELECT coalesce(json_agg(b ORDER BY b."Id"), '[]') FROM "Brokers" b WHERE b."DeletedAt" IS NULL)::text,
+                   (SELECT coalesce(json_agg(r), '[]') FROM "BrokerRotations" r)::text
+            """));
+        string? brokers = null, rotations = null;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            do
+            {
+                if (reader.FieldCount == 2 && await reader.ReadAsync(ct)) (brokers, rotations) = (reader.GetString(0), reader.GetString(1));
+            }
+            while (await reader.NextResultAsync(ct));
+        }
+        if (brokers is null || rotations is null) throw new InvalidOperationException("The routing state could not be read.");
+        return (JsonSerializer.Deserialize<List<Broker>>(brokers) ?? [], JsonSerializer.Deserialize<List<BrokerRotation>>(rotations) ?? []);
+    }
+
+    static DbBatchCommand Command(DbBatch batch, string sql)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    async Task<RoutingRun> ApplyAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, RoutingTrigger trigger, IReadOnlySet<long>? excluded,
+        bool locked, IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct)
+    {
+        if (leads.Count == 0)
+        {
+            foreach (var statement in alsoWrite) await db.Database.ExecuteSqlInterpolatedAsync(statement, ct);
+            return RoutingRun.Empty;
+        }
         var now = clock.GetUtcNow();
-        var brokers = await db.Brokers.AsNoTracking().Where(b => b.DeletedAt == null).OrderBy(b => b.Id).ToListAsync(ct);
+        var (brokers, rotations) = await LoadAsync(db, locked, ct);
         var states = brokers.Select(BrokerRules.ToState).Select(s => excluded?.Contains(s.BrokerId) == true ? s with { Active = false } : s).ToList();
         var counts = await CapCountsAsync(db, brokers, now, ct);
-        var groups = (await db.BrokerRotations.AsNoTracking().ToListAsync(ct))
+        var groups = rotations
             .GroupBy(r => new RoutingGroupKey(r.Priority, r.Country))
             .ToDictionary(g => g.Key, g => new RoutingGroupState(g.ToDictionary(r => r.BrokerId, r => r.Current)));
 
@@ -126,61 +216,26 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
                 default: throw new InvalidOperationException($"Unknown routing decision {decision.GetType().Name}.");
             }
 
-        foreach (var group in routed.GroupBy(r => r.BrokerId))
-            foreach (var chunk in group.Select(r => r.LeadId).Chunk(Chunk))
-            {
-                var brokerId = group.Key;
-                var updated = await Waiting(db).Where(l => chunk.Contains(l.Id))
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(l => l.BrokerId, brokerId)
-                        .SetProperty(l => l.Status, LeadStatus.Pending)
-                        .SetProperty(l => l.AssignedAt, now)
-                        .SetProperty(l => l.StatusChangedAt, now)
-                        .SetProperty(l => l.UnroutedReason, (string?)null), ct);
-                if (updated != chunk.Length) throw new ConcurrentRoutingException();
-            }
+        var plan = new RoutingWritePlan(
+            routed,
+            unrouted.GroupBy(u => u.Reason).Select(g => (g.Key.Length > 500 ? g.Key[..500] : g.Key, (IReadOnlyList<long>)g.Select(u => u.LeadId).ToList())).ToList(),
+            routed.Select(r => (r, sourceOf[r.LeadId], DecisionText(r))).ToList(),
+            batch.ChangedGroups.Select(key => (key, batch.Groups[key])).ToList(),
+            trigger, now, alsoWrite);
+        if (await RoutingWrites.WriteAsync(db, plan, ct) != routed.Count) throw new ConcurrentRoutingException();
 
-        foreach (var group in unrouted.GroupBy(u => u.Reason))
-            foreach (var chunk in group.Select(u => u.LeadId).Chunk(Chunk))
-            {
-                var reason = group.Key.Length > 500 ? group.Key[..500] : group.Key;
-                await Waiting(db).Where(l => chunk.Contains(l.Id))
-                    .ExecuteUpdateAsync(s => s.SetProperty(l => l.UnroutedReason, reason), ct);
-            }
-
-        await db.AddBrokerAssignmentsAsync(routed.Select(r => new BrokerAssignment
-        {
-            LeadId = r.LeadId,
-            BrokerId = r.BrokerId,
-            SourceId = sourceOf[r.LeadId],
-            Priority = r.Priority,
-            Country = r.GroupKey.Country,
-            Trigger = trigger,
-            RoutedAt = now,
-            Decision = DecisionText(r),
-        }).ToList(), ct);
         // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.
         var pushTo = brokers.Where(b => b.AutoPush && b.EndpointUrl is not null).Select(b => b.Id).ToHashSet();
-        db.Deliveries.AddRange(routed.Where(r => pushTo.Contains(r.BrokerId))
-            .Select(r => DispatchDeliveries.NewDelivery(r.LeadId, r.BrokerId, DeliveryTrigger.Routing, now)));
-        foreach (var key in batch.ChangedGroups)
+        var deliveries = routed.Where(r => pushTo.Contains(r.BrokerId))
+            .Select(r => DispatchDeliveries.NewDelivery(r.LeadId, r.BrokerId, DeliveryTrigger.Routing, now)).ToList();
+        if (deliveries.Count > 0)
         {
-            var (priority, country) = (key.Priority, key.Country);
-            await db.BrokerRotations.Where(r => r.Priority == priority && r.Country == country).ExecuteDeleteAsync(ct);
-            db.BrokerRotations.AddRange(batch.Groups[key].CurrentWeights.Select(kv => new BrokerRotation
-            {
-                Priority = priority,
-                Country = country,
-                BrokerId = kv.Key,
-                Current = kv.Value,
-            }));
+            db.Deliveries.AddRange(deliveries);
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
         }
 
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-
-        if (routed.Count > 0) log.LogInformation("Routed {Routed} leads to brokers, {Unrouted} unrouted ({Trigger})", routed.Count, unrouted.Count, trigger);
         var outcomes = batch.Decisions.Select(d => d switch
         {
             Routed r => new LeadRouteOutcome(r.LeadId, r.BrokerId, names[r.BrokerId], null, null),
@@ -228,5 +283,6 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
         exclusions = r.Exclusions.Select(e => new { brokerId = e.BrokerId, reason = e.Reason, reopensAt = e.ReopensAt }),
     }, DecisionJson);
 
-    sealed class ConcurrentRoutingException() : Exception("A lead of this run got another owner meanwhile; retrying.");
+    /// <summary>A lead of a routing run got another owner meanwhile; the run's transaction is to be retried.</summary>
+    internal sealed class ConcurrentRoutingException() : Exception("A lead of this run got another owner meanwhile; retrying.");
 }

@@ -26,19 +26,24 @@ namespace LeadRouter.Web.Features.Leads;
 /// <param name="Reason">Why no broker took it (for <c>unrouted</c>), else null.</param>
 public sealed record IntakeLeadOutcome(int Index, long LeadId, bool Duplicate, string Outcome, long? BrokerId, string? Broker, long? AgentId, string? Reason);
 
-/// <summary>The answer of <c>POST /api/v1/leads</c>: the import it made, counts, and every lead in request order.</summary>
+/// <summary>
+/// The answer of <c>POST /api/v1/leads</c>: the import the leads belong to (the caller's intake import of the UTC day),
+/// this call's accepted and duplicate counts, and every lead in request order.
+/// </summary>
 public sealed record IntakeResult(long? ImportId, int Accepted, int Duplicates, IReadOnlyList<IntakeLeadOutcome> Leads);
 
 /// <summary>
-/// The lead intake API: one lead or an array as JSON, taken through the same pipeline as a file import (the same
-/// normalisation — e-mail check, E.164 phones, ISO countries, amounts —, global de-duplication, then assignment of pooled
-/// sources or routing of broker-routed sources), so an API lead and a file row can never disagree. Each lead becomes one
-/// row of an in-memory CSV whose columns are the field names; other fields and <c>attributes</c> become attributes.
-/// Any invalid lead rejects the whole call (400 naming <c>[index].field</c>) and nothing is stored.
+/// The lead intake API: one lead or an array as JSON, normalised by the file importer's own normaliser (e-mail check,
+/// E.164 phones, ISO countries, amounts; <see cref="LeadRows.Normalize"/>), so an API lead and a file row can never
+/// disagree; then written by the <see cref="IntakeWriter"/>'s group commit (global de-duplication, routing of
+/// broker-routed sources in the same transaction, assignment of pooled sources). Each lead is one row whose columns
+/// are the field names; other fields and <c>attributes</c> become attributes. Any invalid lead rejects the whole call
+/// (400 naming <c>[index].field</c>) and nothing is stored.
 /// </summary>
-public sealed class IntakeLeads(ImportLeads import, IDbContextFactory<LeadRouterDb> dbs)
+public sealed class IntakeLeads(IntakeWriter writer)
 {
     const int MaxLeads = 10_000;
+    const int MaxSourceLength = 200;
 
     /// <summary>JSON field → import field (the header written for it).</summary>
     static readonly Dictionary<string, string> Fields = new(StringComparer.OrdinalIgnoreCase)
@@ -60,6 +65,7 @@ public sealed class IntakeLeads(ImportLeads import, IDbContextFactory<LeadRouter
         ["source"] = "source",
     };
 
+    /// <summary>Validates, normalises and writes one call; answers once its leads are committed.</summary>
     /// <exception cref="InputException">The body is not a lead or an array of leads, or a lead is invalid (nothing stored).</exception>
     public async Task<IntakeResult> RunAsync(JsonElement body, string? defaultRegion, string? importedBy, CancellationToken ct)
     {
@@ -101,54 +107,33 @@ public sealed class IntakeLeads(ImportLeads import, IDbContextFactory<LeadRouter
         }
         if (errors.Count > 0) throw new InputException(errors);
 
-        using var csv = new MemoryStream();
-        await using (var w = new StreamWriter(csv, new UTF8Encoding(false), leaveOpen: true))
-        {
-            await w.WriteLineAsync(string.Join(',', columns.Select(Quote)));
-            foreach (var row in rows)
-                await w.WriteLineAsync(string.Join(',', columns.Select(c => Quote(row.TryGetValue(c, out var v) ? v : ""))));
-        }
-        csv.Position = 0;
-
         var options = new ImportOptions
         {
-            FileName = "api.csv",
+            FileName = "api",
             SourceColumn = "source",
             DefaultRegion = defaultRegion,
             ImportedBy = importedBy,
             Map = Fields.Values.Distinct().Where(f => f != "source" && known.Contains(f)).ToDictionary(f => f, f => f, StringComparer.OrdinalIgnoreCase),
         };
-        var result = await import.RunAsync(csv, options, null, ct);
-        var report = result.Report;
-        if (!report.Stored)
-            throw new InputException(report.Errors.GroupBy(e => $"[{e.Row - 2}]{(e.Column is { } c ? "." + JsonName(c) : "")}")
-                .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
-
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        var inserted = await db.Leads.Where(l => l.ImportId == report.ImportId).OrderBy(l => l.Id).Select(l => l.Id).ToListAsync(ct);
-        var duplicateKeys = report.DuplicateRows.ToDictionary(d => d.Row, d => d.IdentityKey);
-        var keys = duplicateKeys.Values.Distinct().ToList();
-        var existing = await db.Leads.Where(l => keys.Contains(l.IdentityKey)).Select(l => new { l.IdentityKey, l.Id }).ToDictionaryAsync(l => l.IdentityKey, l => l.Id, ct);
-        var ids = new List<(long Id, bool Duplicate)>(rows.Count);
-        var next = 0;
-        for (var i = 0; i < rows.Count; i++)
-            ids.Add(duplicateKeys.TryGetValue(i + 2, out var key) ? (existing[key], true) : (inserted[next++], false));
-
-        var all = ids.Select(x => x.Id).Distinct().ToList();
-        var states = await db.Leads.Where(l => all.Contains(l.Id))
-            .Select(l => new { l.Id, l.BrokerId, l.AgentId, l.Status, l.UnroutedReason }).ToDictionaryAsync(l => l.Id, ct);
-        var brokerIds = states.Values.Where(s => s.BrokerId != null).Select(s => s.BrokerId!.Value).Distinct().ToList();
-        var brokers = await db.Brokers.Where(b => brokerIds.Contains(b.Id)).ToDictionaryAsync(b => b.Id, b => b.Name, ct);
-        var outcomes = ids.Select((x, i) =>
+        var table = rows.Select(row => columns.Select(c => row.TryGetValue(c, out var v) ? v : null).ToArray()).ToList();
+        NormalizedRows normalized;
+        try
         {
-            var s = states[x.Id];
-            var outcome = s.BrokerId is not null ? "routed" : s.AgentId is not null ? "assigned"
-                : s.Status == LeadStatus.New && s.UnroutedReason is not null ? "unrouted" : s.Status == LeadStatus.New ? "waiting"
-                : s.Status.ToString().ToLowerInvariant();
-            return new IntakeLeadOutcome(i, x.Id, x.Duplicate, outcome, s.BrokerId, s.BrokerId is { } b ? brokers[b] : null, s.AgentId,
-                outcome == "unrouted" ? s.UnroutedReason : null);
-        }).ToList();
-        return new IntakeResult(report.ImportId, report.Accepted, report.Duplicates, outcomes);
+            normalized = LeadRows.Normalize(columns, table, options);
+        }
+        catch (ImportInputException e)
+        {
+            throw new InputException("defaultRegion", e.Message);
+        }
+
+        var problems = normalized.Errors.GroupBy(e => $"[{e.Row - 2}]{(e.Column is { } c ? "." + JsonName(c) : "")}")
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
+        for (var i = 0; i < normalized.Rows.Count; i++)
+            if (normalized.Rows[i].Source is { Length: > MaxSourceLength })
+                problems[$"[{i}].source"] = [$"A source name has at most {MaxSourceLength} characters."];
+        if (problems.Count > 0) throw new InputException(problems);
+
+        return await writer.SubmitAsync(normalized.Rows, normalized.Warnings.Count, importedBy, ct);
     }
 
     static bool Text(JsonElement v, out string? text)
@@ -163,8 +148,6 @@ public sealed class IntakeLeads(ImportLeads import, IDbContextFactory<LeadRouter
         };
         return text is not null || v.ValueKind is JsonValueKind.Null;
     }
-
-    static string Quote(string value) => "\"" + value.Replace("\"", "\"\"") + "\"";
 
     static string JsonName(string header) =>
         Fields.FirstOrDefault(f => f.Value.Equals(header, StringComparison.OrdinalIgnoreCase) && f.Key != "id").Key ?? header;

@@ -13,6 +13,7 @@ public static class LeadsModule
         builder.Services.AddSingleton<LeadQueries>();
         builder.Services.AddSingleton<ChangeLeadStatus>();
         builder.Services.AddSingleton<IntakeLeads>();
+        builder.Services.AddSingleton<IntakeWriter>();
         builder.Services.AddSingleton<IdempotentIntake>();
         return builder;
     }

@@ -1,0 +1,434 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
+using LeadRouter.Data;
+using LeadRouter.Data.Agents;
+using LeadRouter.Data.Brokers;
+using LeadRouter.Data.Leads;
+using LeadRouter.Data.Leads.Intake;
+using LeadRouter.Web.Features.Agents;
+using LeadRouter.Web.Features.Brokers;
+using LeadRouter.Web.Features.Platform;
+using Microsoft.EntityFrameworkCore;
+using Polly;
+using Polly.Retry;
+
+namespace LeadRouter.Web.Features.Leads;
+
+/// <summary>
+/// The intake API's group commit. Each call of <c>POST /api/v1/leads</c> (already normalised and valid) is queued; one
+/// writer loop per node takes every call waiting at that moment (up to <see cref="MaxBatchLeads"/> leads) and writes them
+/// in ONE transaction, then answers each call. Many concurrent single-lead calls thus cost one transaction, not one each,
+/// and a call is answered only after its leads are committed.
+/// <list type="number">
+/// <item>The transaction is begun by <see cref="LeadStore.BeginAsync"/>: SQLite's write lock, or on PostgreSQL the
+/// import advisory lock, so intake batches and file imports of any node write leads one at a time (no deadlock on each
+/// other's keys).</item>
+/// <item>The import of each call: one per UTC day and user (<see cref="Import.IntakeKey"/> <c>api:{day}:{user}</c>, file
+/// name <c>api {day}</c>), found or created in the transaction; its counters grow with every batch.</item>
+/// <item>Sources are found or created as a file import does; leads are inserted with <c>ON CONFLICT DO NOTHING</c> in
+/// arrival order, a key seen earlier in the batch or already stored being a duplicate (the earlier lead wins).</item>
+/// <item>New leads of sources set to route to brokers are routed in the same transaction
+/// (<see cref="RouteLeads.RouteInTransactionAsync"/>: routing lock, caps and rotation in the database, outbox rows).</item>
+/// <item>After the commit, sources with an agent pool are assigned (<see cref="LeadAssigner.AssignSourceAsync"/>, trigger
+/// <see cref="AssignmentTrigger.Import"/>), as after a file import; then each call gets its outcome.</item>
+/// </list>
+/// A transaction that fails on a transient database error or a routing collision is retried (Polly); if a batch of
+/// several calls still fails, each call is written alone, so one bad call cannot fail the others.
+/// </summary>
+public sealed class IntakeWriter(
+    IDbContextFactory<LeadRouterDb> dbs, RouteLeads router, LeadAssigner assigner, TimeProvider clock, ILogger<IntakeWriter> log)
+    : IAsyncDisposable
+{
+    /// <summary>Most leads one transaction takes (a larger call is written alone).</summary>
+    public const int MaxBatchLeads = 5_000;
+
+    /// <summary>Most rounds of gathering queued calls before a transaction starts (see <see cref="RunAsync"/>).</summary>
+    const int MaxGatherRounds = 8;
+
+    /// <summary>Longest wait for the callers of the previous transaction before a smaller one starts, in milliseconds.</summary>
+    const int MaxLingerMs = 2;
+
+    static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder()
+                .Handle<DbUpdateException>()
+                .Handle<RouteLeads.ConcurrentRoutingException>()
+                .Handle<DbException>(e => e.IsTransient || e.SqlState is "40P01" or "40001"),
+            MaxRetryAttempts = 4,
+            Delay = TimeSpan.FromMilliseconds(50),
+            BackoffType = DelayBackoffType.Linear,
+        })
+        .Build();
+
+    readonly Channel<IntakeCall> queue = Channel.CreateUnbounded<IntakeCall>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Lock gate = new();
+    // Committed rows only (written by the loop alone): source key → id, intake key → import id.
+    readonly Dictionary<string, long> sourceIds = new(StringComparer.Ordinal);
+    readonly Dictionary<string, long> importIds = new(StringComparer.Ordinal);
+    Task? loop;
+    long transactions, committedCalls;
+    // The loop's own context with its connection kept open (no open, pragmas and close per transaction); replaced after an error.
+    LeadRouterDb? context;
+
+    /// <summary>Transactions committed and calls they answered so far (calls ÷ transactions = the average group size).</summary>
+    internal (long Transactions, long Calls) Committed => (Interlocked.Read(ref transactions), Interlocked.Read(ref committedCalls));
+
+    /// <summary>One queued call: its valid normalised rows, its warning count and who sent it.</summary>
+    sealed class IntakeCall(IReadOnlyList<NormalizedRow> rows, int warnings, string? importedBy, CancellationToken aborted)
+    {
+        public IReadOnlyList<NormalizedRow> Rows { get; } = rows;
+        public int Warnings { get; } = warnings;
+        public string? ImportedBy { get; } = importedBy;
+        public CancellationToken Aborted { get; } = aborted;
+        public TaskCompletionSource<IntakeResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Where one row of a call stands after the transaction.</summary>
+    struct RowState
+    {
+        public int Unique;          // index into the batch's distinct leads
+        public bool Duplicate;
+    }
+
+    /// <summary>What one transaction wrote, for the answers.</summary>
+    sealed record Written(
+        IReadOnlyList<IntakeCall> Calls, RowState[][] Rows, long[] ImportOf, List<Lead> Unique, bool[] Inserted, long[] Ids,
+        HashSet<long> Pooled, Dictionary<long, LeadRouteOutcome> Routes, Dictionary<string, long> NewSources, Dictionary<string, long> NewImports);
+
+    /// <summary>
+    /// Queues the rows of one call (every <see cref="NormalizedRow.Lead"/> set) and waits until they are committed.
+    /// <paramref name="ct"/> (the request) only stops the waiting: a call already being written is still written.
+    /// </summary>
+    /// <returns>The call's import, counts and one outcome per row in order.</returns>
+    public Task<IntakeResult> SubmitAsync(IReadOnlyList<NormalizedRow> rows, int warnings, string? importedBy, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Any(r => r.Lead is null)) throw new ArgumentException("Only valid rows can be written.", nameof(rows));
+        var call = new IntakeCall(rows, warnings, importedBy, ct);
+        lock (gate) loop ??= Task.Run(RunAsync, CancellationToken.None);
+        if (!queue.Writer.TryWrite(call)) throw new ObjectDisposedException(nameof(IntakeWriter));
+        return call.Done.Task.WaitAsync(ct);
+    }
+
+    async Task RunAsync()
+    {
+        var batch = new List<IntakeCall>();
+        var lastBatch = 0;
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var leads = 0;
+            // Gather: take what is queued, then let the thread pool run what is already waiting (requests being parsed
+            // right now) and take again, until a round adds nothing.
+            for (var round = 0; round < MaxGatherRounds && leads < MaxBatchLeads; round++)
+            {
+                var before = batch.Count;
+                while (leads < MaxBatchLeads && queue.Reader.TryRead(out var call))
+                {
+                    if (call.Aborted.IsCancellationRequested) { call.Done.TrySetCanceled(call.Aborted); continue; }
+                    batch.Add(call);
+                    leads += call.Rows.Count;
+                }
+                if (batch.Count == before && round > 0) break;
+                await Task.Yield();
+            }
+            // Still fewer calls than the last transaction took: its callers are probably on their way back; give them
+            // up to MaxLingerMs (a few concurrent callers then share one transaction instead of alternating 1, n-1, 1…).
+            if (batch.Count > 0 && batch.Count < lastBatch && leads < MaxBatchLeads)
+            {
+                using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(MaxLingerMs));
+                try
+                {
+                    while (batch.Count < lastBatch && leads < MaxBatchLeads && await queue.Reader.WaitToReadAsync(linger.Token))
+                        while (leads < MaxBatchLeads && queue.Reader.TryRead(out var call))
+                        {
+                            if (call.Aborted.IsCancellationRequested) { call.Done.TrySetCanceled(call.Aborted); continue; }
+                            batch.Add(call);
+                            leads += call.Rows.Count;
+                        }
+                }
+                catch (OperationCanceledException) when (linger.IsCancellationRequested)
+                {
+                    // Lingered long enough.
+                }
+            }
+            if (batch.Count == 0) continue;
+            lastBatch = batch.Count;
+            try
+            {
+                await WriteAsync(batch);
+            }
+            catch (Exception e)
+            {
+                // WriteAsync answers every call itself; this is a last resort so the loop never dies.
+                log.LogError(e, "Intake batch of {Calls} calls failed", batch.Count);
+                foreach (var c in batch) c.Done.TrySetException(e);
+            }
+        }
+    }
+
+    async Task WriteAsync(IReadOnlyList<IntakeCall> calls)
+    {
+        Written written;
+        try
+        {
+            written = await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
+        }
+        catch (Exception e) when (calls.Count > 1)
+        {
+            log.LogWarning(e, "Intake batch of {Calls} calls failed; writing each call alone", calls.Count);
+            foreach (var call in calls) await WriteAsync([call]);
+            return;
+        }
+        catch (Exception e)
+        {
+            calls[0].Done.TrySetException(e);
+            return;
+        }
+
+        Interlocked.Increment(ref transactions);
+        Interlocked.Add(ref committedCalls, calls.Count);
+        foreach (var (key, id) in written.NewSources) sourceIds[key] = id;
+        foreach (var (key, id) in written.NewImports) importIds[key] = id;
+        try
+        {
+            var results = await AnswerAsync(written, CancellationToken.None);
+            for (var i = 0; i < calls.Count; i++) calls[i].Done.TrySetResult(results[i]);
+        }
+        catch (Exception e)
+        {
+            // The leads are committed; a repeat of the call reports them as duplicates.
+            log.LogError(e, "Intake batch of {Calls} calls was stored but its answers could not be made", calls.Count);
+            foreach (var c in calls) c.Done.TrySetException(e);
+        }
+    }
+
+    async Task<Written> WriteOnceAsync(IReadOnlyList<IntakeCall> calls, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var db = await ContextAsync(ct);
+        try
+        {
+            return await WriteOnceAsync(db, calls, now, ct);
+        }
+        catch
+        {
+            context = null;
+            await db.DisposeAsync();
+            throw;
+        }
+    }
+
+    async Task<LeadRouterDb> ContextAsync(CancellationToken ct)
+    {
+        if (context is not null) return context;
+        var db = await dbs.CreateDbContextAsync(ct);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        await db.Database.OpenConnectionAsync(ct);
+        return context = db;
+    }
+
+    async Task<Written> WriteOnceAsync(LeadRouterDb db, IReadOnlyList<IntakeCall> calls, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var store = await LeadStore.BeginAsync(db, ct);
+        var newImports = new Dictionary<string, long>(StringComparer.Ordinal);
+        var importOf = new long[calls.Count];
+        for (var c = 0; c < calls.Count; c++)
+        {
+            var key = IntakeKey(now, calls[c].ImportedBy);
+            if (!importIds.TryGetValue(key, out var id) && !newImports.TryGetValue(key, out id))
+                newImports[key] = id = await ImportIdAsync(db, key, calls[c].ImportedBy, now, ct);
+            importOf[c] = id;
+        }
+
+        var newSources = new Dictionary<string, long>(StringComparer.Ordinal);
+        var unique = new List<Lead>();
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rows = new RowState[calls.Count][];
+        for (var c = 0; c < calls.Count; c++)
+        {
+            rows[c] = new RowState[calls[c].Rows.Count];
+            for (var r = 0; r < rows[c].Length; r++)
+            {
+                var (lead, source) = calls[c].Rows[r];
+                lead!.SourceId = source is null ? null : await SourceIdAsync(store, source, now, newSources, ct);
+                lead.ImportId = importOf[c];
+                lead.CreatedAt = now;
+                var first = position.TryAdd(lead.IdentityKey, unique.Count);
+                if (first) unique.Add(lead);
+                rows[c][r] = new RowState { Unique = position[lead.IdentityKey], Duplicate = !first };
+            }
+        }
+
+        var inserted = new bool[unique.Count];
+        var ids = new long[unique.Count];
+        for (var start = 0; start < unique.Count; start += store.BatchSize)
+        {
+            var count = Math.Min(store.BatchSize, unique.Count - start);
+            var part = start == 0 && count == unique.Count ? unique : unique.GetRange(start, count);
+            var partInserted = new bool[count];
+            var partIds = new long[count];
+            await store.InsertAsync(part, partInserted, partIds, ct);
+            Array.Copy(partInserted, 0, inserted, start, count);
+            Array.Copy(partIds, 0, ids, start, count);
+        }
+        for (var c = 0; c < rows.Length; c++)
+            for (var r = 0; r < rows[c].Length; r++)
+                if (!inserted[rows[c][r].Unique]) rows[c][r].Duplicate = true;
+
+        // Where the new leads go: brokers win over a pool (as for file imports).
+        var newSourceIds = unique.Where((l, i) => inserted[i] && l.SourceId is not null).Select(l => l.SourceId!.Value).Distinct().ToList();
+        var toBrokers = new HashSet<long>();
+        var pooled = new HashSet<long>();
+        if (newSourceIds.Count > 0)
+        {
+            await foreach (var r in SourceTargets.For(db)(db, newSourceIds.ToArray()).WithCancellation(ct))
+            {
+                if (r.Brokers) toBrokers.Add(r.Id);
+                else if (r.Pooled) pooled.Add(r.Id);
+            }
+        }
+
+        var routable = new List<RoutableLead>();
+        for (var i = 0; i < unique.Count; i++)
+            if (inserted[i] && unique[i].SourceId is { } s && toBrokers.Contains(s))
+                routable.Add(new RoutableLead(ids[i], unique[i].Country, unique[i].Amount, s));
+        // The import counters go with the routing writes (one round trip on PostgreSQL).
+        var counters = new List<FormattableString>();
+        foreach (var import in Enumerable.Range(0, calls.Count).GroupBy(c => importOf[c]))
+        {
+            int total = 0, accepted = 0, warnings = 0;
+            foreach (var c in import)
+            {
+                total += rows[c].Length;
+                accepted += rows[c].Count(r => !r.Duplicate);
+                warnings += calls[c].Warnings;
+            }
+            var (importId, duplicates) = (import.Key, total - accepted);
+            counters.Add($"""
+                UPDATE "Imports" SET "Rows" = "Rows" + {total}, "Accepted" = "Accepted" + {accepted},
+                    "Duplicates" = "Duplicates" + {duplicates}, "Warnings" = "Warnings" + {warnings}
+                WHERE "Id" = {importId}
+                """);
+        }
+        var run = await router.RouteInTransactionAsync(db, routable, RoutingTrigger.Import, counters, ct);
+
+        await store.CommitAsync(ct);
+        if (run.Routed > 0 || run.Unrouted > 0)
+            log.LogDebug("Intake batch of {Calls} calls: {Routed} leads routed, {Unrouted} unrouted", calls.Count, run.Routed, run.Unrouted);
+        return new Written(calls, rows, importOf, unique, inserted, ids, pooled, run.Outcomes.ToDictionary(o => o.LeadId), newSources, newImports);
+    }
+
+    /// <summary>Per source: routed to brokers, and has an agent pool with auto-assign (one query, compiled once).</summary>
+    static readonly PerModel<Func<LeadRouterDb, long[], IAsyncEnumerable<SourceTarget>>> SourceTargets = new(() => EF.CompileAsyncQuery(
+        (LeadRouterDb db, long[] ids) => db.Sources.Where(x => ids.Contains(x.Id)).Select(x => new SourceTarget(
+            x.Id,
+            db.SourceRoutings.Any(r => r.SourceId == x.Id && r.RouteTo == RouteTarget.Brokers),
+            db.AgentPools.Any(p => p.SourceId == x.Id && p.AutoAssign)))));
+
+    sealed record SourceTarget(long Id, bool Brokers, bool Pooled);
+
+    async Task<long> SourceIdAsync(LeadStore store, string name, DateTimeOffset now, Dictionary<string, long> created, CancellationToken ct)
+    {
+        var key = Source.KeyOf(name);
+        if (sourceIds.TryGetValue(key, out var id) || created.TryGetValue(key, out id)) return id;
+        return created[key] = await store.SourceIdAsync(name, now, ct);
+    }
+
+    /// <summary>The intake import of one UTC day and user, created when missing (under the transaction's write lock).</summary>
+    static async Task<long> ImportIdAsync(LeadRouterDb db, string key, string? importedBy, DateTimeOffset now, CancellationToken ct)
+    {
+        var id = await db.Imports.Where(i => i.IntakeKey == key).Select(i => i.Id).FirstOrDefaultAsync(ct);
+        if (id != 0) return id;
+        var import = new Import
+        {
+            FileName = $"api {now.UtcDateTime:yyyy-MM-dd}",
+            Purpose = ImportPurpose.Agents,
+            ImportedBy = importedBy,
+            CreatedAt = now,
+            IntakeKey = key,
+        };
+        db.Imports.Add(import);
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        return import.Id;
+    }
+
+    /// <summary><c>api:{yyyy-MM-dd}:{user}</c> (UTC day); a user name too long for the column is replaced by its SHA-256.</summary>
+    internal static string IntakeKey(DateTimeOffset now, string? user)
+    {
+        var key = $"api:{now.UtcDateTime:yyyy-MM-dd}:{user}";
+        return key.Length <= 300 ? key : $"api:{now.UtcDateTime:yyyy-MM-dd}:sha256:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(user!)))}";
+    }
+
+    /// <summary>After the commit: assigns pooled sources, reads what is needed of duplicates and assigned leads, answers.</summary>
+    async Task<IntakeResult[]> AnswerAsync(Written w, CancellationToken ct)
+    {
+        foreach (var sourceId in w.Pooled.Order())
+            await assigner.AssignSourceAsync(sourceId, AssignmentTrigger.Import, ct);
+
+        var lookIds = new List<long>();
+        for (var i = 0; i < w.Unique.Count; i++)
+            if (w.Inserted[i] && w.Unique[i].SourceId is { } s && w.Pooled.Contains(s)) lookIds.Add(w.Ids[i]);
+        var lookKeys = w.Unique.Where((_, i) => !w.Inserted[i]).Select(l => l.IdentityKey).ToList();
+        var states = new Dictionary<string, LeadState>(StringComparer.Ordinal);
+        var brokerNames = new Dictionary<long, string>();
+        if (lookIds.Count > 0 || lookKeys.Count > 0)
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            foreach (var s in await db.Leads.Where(l => lookIds.Contains(l.Id) || lookKeys.Contains(l.IdentityKey))
+                         .Select(l => new LeadState(l.Id, l.IdentityKey, l.BrokerId, l.AgentId, l.Status, l.UnroutedReason)).ToListAsync(ct))
+                states[s.IdentityKey] = s;
+            var brokerIds = states.Values.Where(s => s.BrokerId is not null).Select(s => s.BrokerId!.Value).Distinct().ToList();
+            if (brokerIds.Count > 0)
+                brokerNames = await db.Brokers.Where(b => brokerIds.Contains(b.Id)).ToDictionaryAsync(b => b.Id, b => b.Name, ct);
+        }
+
+        var results = new IntakeResult[w.Calls.Count];
+        for (var c = 0; c < w.Calls.Count; c++)
+        {
+            var outcomes = new IntakeLeadOutcome[w.Rows[c].Length];
+            for (var r = 0; r < outcomes.Length; r++)
+            {
+                var row = w.Rows[c][r];
+                var lead = w.Unique[row.Unique];
+                var leadId = w.Inserted[row.Unique] ? w.Ids[row.Unique] : states[lead.IdentityKey].Id;
+                outcomes[r] = w.Routes.TryGetValue(leadId, out var route)
+                    ? route.BrokerId is { } b
+                        ? new IntakeLeadOutcome(r, leadId, row.Duplicate, "routed", b, route.Broker, null, null)
+                        : new IntakeLeadOutcome(r, leadId, row.Duplicate, "unrouted", null, null, null, route.Reason)
+                    : states.TryGetValue(lead.IdentityKey, out var state) ? state.Outcome(r, row.Duplicate, brokerNames)
+                    : new IntakeLeadOutcome(r, leadId, row.Duplicate, "waiting", null, null, null, null);
+            }
+            var accepted = w.Rows[c].Count(x => !x.Duplicate);
+            results[c] = new IntakeResult(w.ImportOf[c], accepted, outcomes.Length - accepted, outcomes);
+        }
+        return results;
+    }
+
+    sealed record LeadState(long Id, string IdentityKey, long? BrokerId, long? AgentId, LeadStatus Status, string? UnroutedReason)
+    {
+        public IntakeLeadOutcome Outcome(int index, bool duplicate, IReadOnlyDictionary<long, string> brokers)
+        {
+            var outcome = BrokerId is not null ? "routed" : AgentId is not null ? "assigned"
+                : Status == LeadStatus.New && UnroutedReason is not null ? "unrouted" : Status == LeadStatus.New ? "waiting"
+                : Status.ToString().ToLowerInvariant();
+            return new IntakeLeadOutcome(index, Id, duplicate, outcome, BrokerId, BrokerId is { } b ? brokers[b] : null, AgentId,
+                outcome == "unrouted" ? UnroutedReason : null);
+        }
+    }
+
+    /// <summary>Stops taking calls and waits until the queued ones are written.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        Task? running;
+        lock (gate) running = loop;
+        if (running is not null) await running;
+        if (context is not null) await context.DisposeAsync();
+    }
+}
