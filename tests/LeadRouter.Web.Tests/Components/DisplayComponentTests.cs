@@ -87,6 +87,20 @@ public sealed class DisplayComponentTests : IAsyncDisposable
         progress.Report("run:3", WorkKind.Distribution, "Distribution run 3", "Writing shares", 1, 2); // no listener left to throw
     }
 
+    [Fact]
+    public void A_listener_whose_page_went_away_neither_fails_the_run_nor_keeps_the_others_from_hearing()
+    {
+        var heard = new List<string>();
+        progress.Changed += _ => throw new ObjectDisposedException("page");
+        progress.Changed += p => heard.Add(p.Stage);
+
+        progress.Report("source:9", WorkKind.Assignment, "Assigning X leads", "Planning", 0, 5);
+        progress.Finish("source:9", WorkKind.Assignment, "Assigning X leads", "5 leads assigned");
+
+        Assert.Equal(["Planning", "5 leads assigned"], heard);
+        Assert.Empty(progress.Running);
+    }
+
     [Theory]
     [InlineData(0, 0, "Loading", "Loading")]
     [InlineData(1, 3, "Writing shares", "Writing shares: 1 of 3 (33.3 %)")]

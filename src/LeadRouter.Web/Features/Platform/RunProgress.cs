@@ -31,7 +31,10 @@ public sealed class RunProgress(TimeProvider clock)
 {
     readonly ConcurrentDictionary<string, WorkProgress> running = new(StringComparer.Ordinal);
 
-    /// <summary>Raised after every report, on the reporting thread (listeners marshal to their own context).</summary>
+    /// <summary>
+    /// Raised after every report, on the reporting thread (listeners marshal to their own context). A listener whose
+    /// page went away meanwhile (disposed) is skipped: showing progress must not fail the run that reports it.
+    /// </summary>
     public event Action<WorkProgress>? Changed;
 
     /// <summary>Work in progress now, oldest report first.</summary>
@@ -52,6 +55,14 @@ public sealed class RunProgress(TimeProvider clock)
     {
         if (progress.Finished) running.TryRemove(progress.Key, out _);
         else running[progress.Key] = progress;
-        Changed?.Invoke(progress);
+        if (Changed is not { } listeners) return;
+        foreach (var listener in listeners.GetInvocationList().Cast<Action<WorkProgress>>())
+        {
+            try { listener(progress); }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+            {
+                // A page that went away between the report and its update: nothing to show there.
+            }
+        }
     }
 }
