@@ -278,6 +278,46 @@ public abstract class BrokerDeliveryTests<TApp>(TApp app) : AppTests<TApp>(app) 
     }
 
     [Fact]
+    public async Task A_batch_records_every_attempt_adds_its_failures_and_a_later_success_resets_them()
+    {
+        var down = await TestReceiver.StartAsync();
+        var downUrl = down.Url;
+        await down.StopAsync();
+        await down.DisposeAsync();
+        await using var receiver = await TestReceiver.StartAsync();
+        var admin = await App.ClientAsync(Roles.Admin);
+        var broker = await AddBrokerAsync(admin, "HU", autoPush: false);
+        await UploadAsync(admin, broker.Id, downUrl);
+        var leads = await App.AddLeadsAsync(Unique("BATCH"), 4);
+        await using (var db = App.CreateDb())
+        {
+            db.Deliveries.AddRange(leads.Select(id => DispatchDeliveries.NewDelivery(id, broker.Id, DeliveryTrigger.Manual, App.Clock.GetUtcNow())));
+            await db.SaveChangesAsync(Ct);
+        }
+        var dispatcher = App.Get<DispatchDeliveries>();
+
+        var failed = await dispatcher.DrainAsync(Ct);
+        int failuresAfterBatch;
+        await using (var db = App.CreateDb())
+            failuresAfterBatch = (await db.Brokers.SingleAsync(b => b.Id == broker.Id, Ct)).ConsecutiveFailures;
+        await UploadAsync(admin, broker.Id, new Uri(receiver.Url, "batch"));
+        App.Clock.Advance(TimeSpan.FromSeconds(13));
+        var delivered = await dispatcher.DrainAsync(Ct);
+
+        Assert.Equal((4, 4, 4), (failed, failuresAfterBatch, delivered));
+        await using var check = App.CreateDb();
+        var rows = await check.Deliveries.Where(d => d.BrokerId == broker.Id).ToListAsync(Ct);
+        Assert.All(rows, d => Assert.Equal((DeliveryStatus.Delivered, 2, (int?)200), (d.Status, d.Attempts, d.LastHttpStatus)));
+        var ids = rows.Select(d => d.Id).ToList();
+        var log = await check.PushLogs.Where(l => l.DeliveryId != null && ids.Contains(l.DeliveryId.Value)).ToListAsync(Ct);
+        Assert.Equal(8, log.Count);
+        Assert.Equal(4, log.Count(l => l.Attempt == 2 && l.Status == DeliveryStatus.Delivered));
+        Assert.Equal(0, (await check.Brokers.SingleAsync(b => b.Id == broker.Id, Ct)).ConsecutiveFailures);
+        Assert.Equal(4, receiver.Requests.Select(r => r.Header("webhook-id")).Distinct().Count());
+        Assert.Equal(rows.Select(d => d.WebhookId).Order(), receiver.Requests.Select(r => r.Header("webhook-id")).Order());
+    }
+
+    [Fact]
     public async Task Upload_api_encrypts_the_api_key_and_secret_and_never_returns_them()
     {
         await using var receiver = await TestReceiver.StartAsync();
