@@ -74,12 +74,19 @@ static class ReportLoad
         ];
         var conn = db.Database.GetDbConnection();
         await conn.OpenAsync(ct);
+        var timings = new List<string>();
         foreach (var sql in statements)
         {
             await using DbCommand cmd = conn.CreateCommand();
             cmd.CommandText = sql;
-            cmd.CommandTimeout = 600;
+            cmd.CommandTimeout = 1800;
+            var watch = Stopwatch.StartNew();
             await cmd.ExecuteNonQueryAsync(ct);
+            var table = sql.StartsWith("INSERT", StringComparison.Ordinal) ? sql.Split('"')[1] : sql;
+            timings.Add($"{table} {watch.Elapsed.TotalSeconds:N1} s");
         }
+
+        // The rollup triggers run inside the INSERTs above, so these include keeping the report's daily rollups.
+        Console.WriteLine($"Seeding statements: {string.Join(", ", timings)}");
     }
 }
