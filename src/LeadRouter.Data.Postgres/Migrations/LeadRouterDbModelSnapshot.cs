@@ -546,10 +546,10 @@ namespace LeadRouter.Data.Postgres.Migrations
 
                     b.HasIndex("BrokerId");
 
-                    b.HasIndex("LeadId");
-
                     b.HasIndex("WebhookId")
                         .IsUnique();
+
+                    b.HasIndex("LeadId", "BrokerId");
 
                     b.HasIndex("Status", "NextAttemptAt");
 

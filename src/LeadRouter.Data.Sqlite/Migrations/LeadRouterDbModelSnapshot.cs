@@ -529,10 +529,10 @@ namespace LeadRouter.Data.Sqlite.Migrations
 
                     b.HasIndex("BrokerId");
 
-                    b.HasIndex("LeadId");
-
                     b.HasIndex("WebhookId")
                         .IsUnique();
+
+                    b.HasIndex("LeadId", "BrokerId");
 
                     b.HasIndex("Status", "NextAttemptAt");
 

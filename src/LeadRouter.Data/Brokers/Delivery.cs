@@ -88,7 +88,8 @@ sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
     {
         e.HasIndex(d => d.WebhookId).IsUnique();
         e.HasIndex(d => new { d.Status, d.NextAttemptAt });
-        e.HasIndex(d => d.LeadId);
+        // A lead's deliveries to one broker (postback checks, the report triggers); also serves lookups by lead alone.
+        e.HasIndex(d => new { d.LeadId, d.BrokerId });
         e.Property(d => d.WebhookId).HasMaxLength(64);
         e.Property(d => d.LeaseToken).HasMaxLength(64);
         e.Property(d => d.LastError).HasMaxLength(1000);

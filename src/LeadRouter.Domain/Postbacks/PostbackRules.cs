@@ -30,19 +30,26 @@ public static class PostbackRules
     /// The nearest-rank percentile (<paramref name="percent"/> in 1–100) of values given as a histogram (value → count):
     /// the smallest value whose cumulative count reaches ⌈p/100 · n⌉. Null when there are none.
     /// </summary>
-    public static int? NearestRank(IEnumerable<(int Value, long Count)> histogram, int percent)
+    public static int? NearestRank(IEnumerable<(int Value, long Count)> histogram, int percent) =>
+        NearestRankOfSorted(histogram.Where(h => h.Count > 0).OrderBy(h => h.Value).ToList(), percent);
+
+    /// <summary>
+    /// <see cref="NearestRank"/> of a histogram already in ascending order of value (each value once, counts of 0 or more),
+    /// without sorting it again: for callers that merge large histograms in order.
+    /// </summary>
+    public static int? NearestRankOfSorted(IReadOnlyList<(int Value, long Count)> ascending, int percent)
     {
-        var sorted = histogram.Where(h => h.Count > 0).OrderBy(h => h.Value).ToList();
-        var n = sorted.Sum(h => h.Count);
+        long n = 0;
+        foreach (var (_, count) in ascending) n += count;
         if (n == 0) return null;
         var rank = (n * percent + 99) / 100; // ceil(p·n/100) in integers
         long seen = 0;
-        foreach (var (value, count) in sorted)
+        foreach (var (value, count) in ascending)
         {
             seen += count;
-            if (seen >= rank) return value;
+            if (count > 0 && seen >= rank) return value;
         }
 
-        return sorted[^1].Value;
+        return null;
     }
 }

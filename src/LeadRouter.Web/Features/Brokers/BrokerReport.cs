@@ -1,5 +1,6 @@
 using System.Data;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
@@ -151,21 +152,43 @@ public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
             groupsOfCell[cell] = groups;
         }
 
-        // Response times: every histogram row of a cell and day is added to its three rows' histograms.
-        Cell last = default;
-        Figures[]? lastGroups = null;
-        await foreach (var t in db.BrokerReportResponseTimes.AsNoTracking().Where(t => t.Day >= from && t.Day <= to && t.Attempts != 0)
-            .Select(t => new { t.Day, t.BrokerId, t.Country, t.Priority, t.DurationMs, t.Attempts })
-            .AsAsyncEnumerable().WithCancellation(ct))
+        // Response times: the one large read (up to a row per cell, day and distinct duration), so it goes through a plain
+        // data reader rather than EF materialisation; every row is added to the histograms of its three report rows.
+        var sqliteDays = db.Database.GetDbConnection() is SqliteConnection;
+        var bucketOfText = Enumerable.Range(0, bucketOfDay.Length)
+            .ToDictionary(i => from.AddDays(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), i => bucketOfDay[i], StringComparer.Ordinal);
+        await using (var cmd = db.Database.GetDbConnection().CreateCommand())
         {
-            var cell = new Cell(t.BrokerId, t.Country, t.Priority, Bucket(t.Day));
-            if (lastGroups is null || !cell.Equals(last))
+            cmd.Transaction = snapshot;
+            cmd.CommandText = """
+                SELECT "Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts" FROM "BrokerReportResponseTimes"
+                WHERE "Day" >= @from AND "Day" <= @to AND "Attempts" <> 0
+                """;
+            foreach (var (name, day) in new[] { ("from", from), ("to", to) })
             {
-                last = cell;
-                lastGroups = groupsOfCell.GetValueOrDefault(cell) ?? [];
+                var parameter = cmd.CreateParameter();
+                parameter.ParameterName = name;
+                // SQLite keeps a DateOnly as yyyy-MM-dd text (EF's mapping); PostgreSQL as a date.
+                parameter.Value = sqliteDays ? day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : day;
+                cmd.Parameters.Add(parameter);
             }
 
-            foreach (var row in lastGroups) row.AddTime(t.DurationMs, t.Attempts);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            Cell last = default;
+            Figures[]? lastGroups = null;
+            while (await reader.ReadAsync(ct))
+            {
+                var bucket = sqliteDays ? bucketOfText[reader.GetString(0)] : Bucket(reader.GetFieldValue<DateOnly>(0));
+                var cell = new Cell(reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), bucket);
+                if (lastGroups is null || !cell.Equals(last))
+                {
+                    last = cell;
+                    lastGroups = groupsOfCell.GetValueOrDefault(cell) ?? [];
+                }
+
+                var (ms, attempts) = (reader.GetInt32(4), reader.GetInt64(5));
+                foreach (var row in lastGroups) row.AddTime(ms, attempts);
+            }
         }
 
         await snapshot.CommitAsync(ct);
@@ -182,15 +205,22 @@ public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
             rowsOf[dimension].Select(kv =>
             {
                 var ((k, bucket), f) = (kv.Key, kv.Value);
-                var histogram = f.Times.Select(h => (Value: h.Key, Count: h.Value)).ToList();
-                var attempts = histogram.Sum(h => h.Count);
-                double? avg = attempts == 0 ? null : Math.Round((double)(histogram.Sum(h => (decimal)h.Value * h.Count) / attempts), 1);
+                var histogram = f.Histogram();
+                long attempts = 0;
+                Int128 total = 0;
+                foreach (var (value, count) in histogram)
+                {
+                    attempts += count;
+                    total += (Int128)value * count;
+                }
+
+                double? avg = attempts == 0 ? null : Math.Round((double)((decimal)total / attempts), 1);
                 var money = f.Revenue.Select(r => new RevenueDto(r.Key, r.Value.Deposits, Currencies.FromMinor(r.Value.Minor, r.Key)))
                     .OrderBy(r => r.Currency, StringComparer.Ordinal).ToList();
                 var finished = f.Delivered + f.Rejected + f.Dead;
                 var (cap, share, target) = extra(k, bucket, f.Routed);
                 return new ReportRow(dimensions[dimension].Name, k, name(k), starts[bucket], f.Routed, f.DeliveredLeads, finished,
-                    Rate(f.Delivered, finished), avg, PostbackRules.NearestRank(histogram, 95),
+                    Rate(f.Delivered, finished), avg, PostbackRules.NearestRankOfSorted(histogram, 95),
                     f.AcceptedLeads, f.RejectedLeads, f.DuplicateLeads, f.ConvertedLeads,
                     Rate(f.AcceptedLeads, f.DeliveredLeads), Rate(f.RejectedLeads, f.DeliveredLeads),
                     Rate(f.DuplicateLeads, f.DeliveredLeads), Rate(f.ConvertedLeads, f.DeliveredLeads),
@@ -226,7 +256,8 @@ public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
     {
         public long Routed, DeliveredLeads, Delivered, Rejected, Dead, AcceptedLeads, RejectedLeads, DuplicateLeads, ConvertedLeads, Deposits;
         public Dictionary<string, (long Deposits, long Minor)> Revenue { get; } = new(StringComparer.Ordinal);
-        public Dictionary<int, long> Times { get; } = [];
+        readonly List<int> timeValues = [];
+        readonly List<long> timeCounts = [];
 
         public void Add(BrokerReportDay r)
         {
@@ -263,7 +294,25 @@ public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
             Revenue[currency] = (d + deposits, m + minor);
         }
 
-        public void AddTime(int ms, long attempts) => Times[ms] = Times.GetValueOrDefault(ms) + attempts;
+        /// <summary>Adds <paramref name="attempts"/> attempts of <paramref name="ms"/> milliseconds (merged by <see cref="Histogram"/>).</summary>
+        public void AddTime(int ms, long attempts)
+        {
+            timeValues.Add(ms);
+            timeCounts.Add(attempts);
+        }
+
+        /// <summary>The response-time histogram: (milliseconds, attempts), ascending, one entry per duration.</summary>
+        public List<(int Value, long Count)> Histogram()
+        {
+            var values = CollectionsMarshal.AsSpan(timeValues);
+            var counts = CollectionsMarshal.AsSpan(timeCounts);
+            values.Sort(counts);
+            var histogram = new List<(int Value, long Count)>();
+            for (var i = 0; i < values.Length; i++)
+                if (histogram.Count > 0 && histogram[^1].Value == values[i]) histogram[^1] = (values[i], histogram[^1].Count + counts[i]);
+                else histogram.Add((values[i], counts[i]));
+            return histogram;
+        }
     }
 
     static double Rate(long part, long whole) => whole == 0 ? 0 : Math.Round((double)part / whole, 4);

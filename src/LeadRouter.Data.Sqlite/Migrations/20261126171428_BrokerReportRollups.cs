@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace LeadRouter.Data.Postgres.Migrations
+namespace LeadRouter.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class BrokerReportRollups : Migration
@@ -11,24 +11,28 @@ namespace LeadRouter.Data.Postgres.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_Deliveries_LeadId",
+                table: "Deliveries");
+
             migrationBuilder.CreateTable(
                 name: "BrokerReportDays",
                 columns: table => new
                 {
-                    Day = table.Column<DateOnly>(type: "date", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Routed = table.Column<long>(type: "bigint", nullable: false),
-                    DeliveredLeads = table.Column<long>(type: "bigint", nullable: false),
-                    Delivered = table.Column<long>(type: "bigint", nullable: false),
-                    Rejected = table.Column<long>(type: "bigint", nullable: false),
-                    Dead = table.Column<long>(type: "bigint", nullable: false),
-                    AcceptedLeads = table.Column<long>(type: "bigint", nullable: false),
-                    RejectedLeads = table.Column<long>(type: "bigint", nullable: false),
-                    DuplicateLeads = table.Column<long>(type: "bigint", nullable: false),
-                    ConvertedLeads = table.Column<long>(type: "bigint", nullable: false),
-                    Deposits = table.Column<long>(type: "bigint", nullable: false)
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Routed = table.Column<long>(type: "INTEGER", nullable: false),
+                    DeliveredLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    Delivered = table.Column<long>(type: "INTEGER", nullable: false),
+                    Rejected = table.Column<long>(type: "INTEGER", nullable: false),
+                    Dead = table.Column<long>(type: "INTEGER", nullable: false),
+                    AcceptedLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    RejectedLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    DuplicateLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    ConvertedLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    Deposits = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -45,12 +49,12 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerReportResponseTimes",
                 columns: table => new
                 {
-                    Day = table.Column<DateOnly>(type: "date", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    DurationMs = table.Column<int>(type: "integer", nullable: false),
-                    Attempts = table.Column<long>(type: "bigint", nullable: false)
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    DurationMs = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -67,13 +71,13 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerReportRevenue",
                 columns: table => new
                 {
-                    Day = table.Column<DateOnly>(type: "date", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
-                    Deposits = table.Column<long>(type: "bigint", nullable: false),
-                    AmountMinor = table.Column<long>(type: "bigint", nullable: false)
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    Deposits = table.Column<long>(type: "INTEGER", nullable: false),
+                    AmountMinor = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -89,6 +93,11 @@ namespace LeadRouter.Data.Postgres.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_LeadPushLogs_LeadId_BrokerId",
                 table: "LeadPushLogs",
+                columns: new[] { "LeadId", "BrokerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_LeadId_BrokerId",
+                table: "Deliveries",
                 columns: new[] { "LeadId", "BrokerId" });
 
             migrationBuilder.CreateIndex(
@@ -126,6 +135,15 @@ namespace LeadRouter.Data.Postgres.Migrations
             migrationBuilder.DropIndex(
                 name: "IX_LeadPushLogs_LeadId_BrokerId",
                 table: "LeadPushLogs");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Deliveries_LeadId_BrokerId",
+                table: "Deliveries");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_LeadId",
+                table: "Deliveries",
+                column: "LeadId");
         }
     }
 }

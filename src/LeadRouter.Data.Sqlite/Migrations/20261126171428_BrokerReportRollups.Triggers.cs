@@ -12,7 +12,8 @@ namespace LeadRouter.Data.Sqlite.Migrations
     /// in the transaction of each write, and the backfill of the rows written before this migration. A delivery, attempt or
     /// postback counts in the cell (UTC routing day, broker, country, priority) of its lead's routing row for the same
     /// broker, and only while that row exists. "Leads with …" counts change when a lead's first such row comes or its last
-    /// one goes. SQLite runs one writer at a time, so each trigger sees every committed row.
+    /// one goes. SQLite runs one writer at a time, so each trigger sees every committed row. A status is compared as
+    /// <c>+d."Status"</c> so the planner looks a lead's deliveries up by its lead, never through the (status, due time) index.
     /// </summary>
     public partial class BrokerReportRollups
     {
@@ -46,10 +47,10 @@ namespace LeadRouter.Data.Sqlite.Migrations
         static string Assignment(string a, int s) => $"""
             INSERT INTO "BrokerReportDays" ({Totals})
             SELECT {Day(a)}, {a}."BrokerId", {a}."Country", {a}."Priority", {s},
-                {s} * EXISTS (SELECT 1 FROM "Deliveries" d WHERE {Pair("d", a)} AND d."Status" = 'Delivered'),
-                {s} * (SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", a)} AND d."Status" = 'Delivered'),
-                {s} * (SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", a)} AND d."Status" = 'Rejected'),
-                {s} * (SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", a)} AND d."Status" = 'Dead'),
+                {s} * EXISTS (SELECT 1 FROM "Deliveries" d WHERE {Pair("d", a)} AND +d."Status" = 'Delivered'),
+                {s} * (SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", a)} AND +d."Status" = 'Delivered'),
+                {s} * (SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", a)} AND +d."Status" = 'Rejected'),
+                {s} * (SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", a)} AND +d."Status" = 'Dead'),
                 {s} * EXISTS (SELECT 1 FROM "LeadEvents" e WHERE {Pair("e", a)} AND e."Event" = 'Accepted'),
                 {s} * EXISTS (SELECT 1 FROM "LeadEvents" e WHERE {Pair("e", a)} AND e."Event" = 'Rejected'),
                 {s} * EXISTS (SELECT 1 FROM "LeadEvents" e WHERE {Pair("e", a)} AND e."Event" = 'Duplicate'),
@@ -76,7 +77,7 @@ namespace LeadRouter.Data.Sqlite.Migrations
             INSERT INTO "BrokerReportDays" ({Totals})
             SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0,
                 {s} * ({r}."Status" = 'Delivered' AND NOT EXISTS (
-                    SELECT 1 FROM "Deliveries" d WHERE {Pair("d", r)} AND d."Status" = 'Delivered' AND d."Id" <> {r}."Id")),
+                    SELECT 1 FROM "Deliveries" d WHERE {Pair("d", r)} AND +d."Status" = 'Delivered' AND d."Id" <> {r}."Id")),
                 {s} * ({r}."Status" = 'Delivered'), {s} * ({r}."Status" = 'Rejected'), {s} * ({r}."Status" = 'Dead'),
                 0, 0, 0, 0, 0
             FROM "BrokerAssignments" a
@@ -130,10 +131,10 @@ namespace LeadRouter.Data.Sqlite.Migrations
             b.Sql($"""
                 INSERT INTO "BrokerReportDays" ({Totals})
                 SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", COUNT(*),
-                    SUM(EXISTS (SELECT 1 FROM "Deliveries" d WHERE {Pair("d", "a")} AND d."Status" = 'Delivered')),
-                    SUM((SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", "a")} AND d."Status" = 'Delivered')),
-                    SUM((SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", "a")} AND d."Status" = 'Rejected')),
-                    SUM((SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", "a")} AND d."Status" = 'Dead')),
+                    SUM(EXISTS (SELECT 1 FROM "Deliveries" d WHERE {Pair("d", "a")} AND +d."Status" = 'Delivered')),
+                    SUM((SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", "a")} AND +d."Status" = 'Delivered')),
+                    SUM((SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", "a")} AND +d."Status" = 'Rejected')),
+                    SUM((SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", "a")} AND +d."Status" = 'Dead')),
                     SUM(EXISTS (SELECT 1 FROM "LeadEvents" e WHERE {Pair("e", "a")} AND e."Event" = 'Accepted')),
                     SUM(EXISTS (SELECT 1 FROM "LeadEvents" e WHERE {Pair("e", "a")} AND e."Event" = 'Rejected')),
                     SUM(EXISTS (SELECT 1 FROM "LeadEvents" e WHERE {Pair("e", "a")} AND e."Event" = 'Duplicate')),
