@@ -178,21 +178,14 @@ public sealed class DispatchDeliveries(
             _ => throw new InvalidOperationException($"Unknown attempt decision {decision.GetType().Name}."),
         };
 
+        // The statements that update the broker report's rollups (the attempt's log row, then the delivery's outcome) come
+        // last, so the rollup rows they lock are held only until the commit; a broker's failure count is kept first on
+        // success (a no-op unless it had failures) and last on failure.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var token = d.LeaseToken;
         var error = answer.Error ?? (decision is DeliveredAttempt ? null : $"HTTP {answer.HttpStatus}");
-        var recorded = await db.Deliveries.Where(x => x.Id == d.Id && x.LeaseToken == token && x.Status == DeliveryStatus.Pending)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Attempts, attempt)
-                .SetProperty(x => x.Status, status)
-                .SetProperty(x => x.NextAttemptAt, next ?? d.NextAttemptAt)
-                .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null)
-                .SetProperty(x => x.LeaseToken, (string?)null)
-                .SetProperty(x => x.CompletedAt, next is null ? now : null)
-                .SetProperty(x => x.LastHttpStatus, answer.HttpStatus)
-                .SetProperty(x => x.LastError, error), ct);
-        if (recorded == 0)
-            log.LogWarning("Delivery {DeliveryId} lost its lease before attempt {Attempt} was recorded; the attempt is logged only", d.Id, attempt);
+        if (!decision.Failed)
+            await db.Brokers.Where(b => b.Id == d.BrokerId && b.ConsecutiveFailures != 0).ExecuteUpdateAsync(s => s.SetProperty(b => b.ConsecutiveFailures, 0), ct);
         db.PushLogs.Add(new PushLog
         {
             DeliveryId = d.Id,
@@ -207,6 +200,18 @@ public sealed class DispatchDeliveries(
             At = now,
         });
         await db.SaveChangesAsync(ct);
+        var recorded = await db.Deliveries.Where(x => x.Id == d.Id && x.LeaseToken == token && x.Status == DeliveryStatus.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Attempts, attempt)
+                .SetProperty(x => x.Status, status)
+                .SetProperty(x => x.NextAttemptAt, next ?? d.NextAttemptAt)
+                .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(x => x.LeaseToken, (string?)null)
+                .SetProperty(x => x.CompletedAt, next is null ? now : null)
+                .SetProperty(x => x.LastHttpStatus, answer.HttpStatus)
+                .SetProperty(x => x.LastError, error), ct);
+        if (recorded == 0)
+            log.LogWarning("Delivery {DeliveryId} lost its lease before attempt {Attempt} was recorded; the attempt is logged only", d.Id, attempt);
 
         if (decision.Failed)
         {
@@ -218,8 +223,7 @@ public sealed class DispatchDeliveries(
                 log.LogError("Broker {Broker} ({BrokerId}) paused after {Failures} failed pushes in a row; set it active again once its endpoint works",
                     broker.Name, broker.Id, failures);
         }
-        else
-            await db.Brokers.Where(b => b.Id == d.BrokerId && b.ConsecutiveFailures != 0).ExecuteUpdateAsync(s => s.SetProperty(b => b.ConsecutiveFailures, 0), ct);
+
         await tx.CommitAsync(ct);
 
         if (status == DeliveryStatus.Dead && recorded == 1)
