@@ -331,6 +331,9 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("AcceptedLeads")
                         .HasColumnType("INTEGER");
 
@@ -361,7 +364,7 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<long>("Routed")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Slot");
 
                     b.HasIndex("BrokerId");
 
@@ -386,10 +389,13 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<int>("DurationMs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Attempts")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority", "DurationMs");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "DurationMs", "Slot");
 
                     b.HasIndex("BrokerId");
 
@@ -415,13 +421,16 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("AmountMinor")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("Deposits")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Currency");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Currency", "Slot");
 
                     b.HasIndex("BrokerId");
 
