@@ -109,6 +109,17 @@ static class DispatchLoad
             ctx.Leads.AddRange(leads);
             ctx.ChangeTracker.DetectChanges();
             await ctx.SaveChangesAsync(ct);
+            // Routed leads: each has its routing row (so the push is counted in the broker report, all in one cell).
+            ctx.BrokerAssignments.AddRange(leads.Select(l => new BrokerAssignment
+            {
+                LeadId = l.Id,
+                BrokerId = brokerId,
+                Priority = 5,
+                Country = "AE",
+                Trigger = RoutingTrigger.Import,
+                Decision = "{}",
+                RoutedAt = now,
+            }));
             ctx.Deliveries.AddRange(leads.Select(l => new Delivery
             {
                 WebhookId = "msg_" + Guid.CreateVersion7().ToString("N"),

@@ -350,6 +350,9 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<int>("Priority")
                         .HasColumnType("integer");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("smallint");
+
                     b.Property<long>("AcceptedLeads")
                         .HasColumnType("bigint");
 
@@ -380,7 +383,7 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<long>("Routed")
                         .HasColumnType("bigint");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Slot");
 
                     b.HasIndex("BrokerId");
 
@@ -405,10 +408,13 @@ namespace LeadRouter.Data.Postgres.Migrations
                     b.Property<int>("DurationMs")
                         .HasColumnType("integer");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("smallint");
+
                     b.Property<long>("Attempts")
                         .HasColumnType("bigint");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority", "DurationMs");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "DurationMs", "Slot");
 
                     b.HasIndex("BrokerId");
 
@@ -434,13 +440,16 @@ namespace LeadRouter.Data.Postgres.Migrations
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("smallint");
+
                     b.Property<long>("AmountMinor")
                         .HasColumnType("bigint");
 
                     b.Property<long>("Deposits")
                         .HasColumnType("bigint");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Currency");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Currency", "Slot");
 
                     b.HasIndex("BrokerId");
 

@@ -335,6 +335,9 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("AcceptedLeads")
                         .HasColumnType("INTEGER");
 
@@ -365,7 +368,7 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<long>("Routed")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Slot");
 
                     b.HasIndex("BrokerId");
 
@@ -390,10 +393,13 @@ namespace LeadRouter.Data.Sqlite.Migrations
                     b.Property<int>("DurationMs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Attempts")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority", "DurationMs");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "DurationMs", "Slot");
 
                     b.HasIndex("BrokerId");
 
@@ -419,13 +425,16 @@ namespace LeadRouter.Data.Sqlite.Migrations
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("AmountMinor")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("Deposits")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Currency");
+                    b.HasKey("Day", "BrokerId", "Country", "Priority", "Currency", "Slot");
 
                     b.HasIndex("BrokerId");
 

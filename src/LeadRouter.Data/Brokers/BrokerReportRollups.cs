@@ -24,6 +24,12 @@ public sealed class BrokerReportDay
     public string Country { get; set; } = "";
     /// <summary>The broker's priority when it took the leads.</summary>
     public int Priority { get; set; }
+    /// <summary>
+    /// A stripe of the cell: on PostgreSQL a lead counts in stripe <c>lead id mod 16</c>, so concurrent transactions about
+    /// different leads (parallel pushes, postbacks) rarely wait for each other's lock on one rollup row; SQLite, with one
+    /// writer at a time, uses stripe 0 only. A cell's figures are the sum of its stripes.
+    /// </summary>
+    public short Slot { get; set; }
     /// <summary>Routing rows.</summary>
     public long Routed { get; set; }
     /// <summary>Leads with at least one delivered push.</summary>
@@ -58,6 +64,8 @@ public sealed class BrokerReportRevenue
     public int Priority { get; set; }
     /// <summary>ISO 4217 code, upper case.</summary>
     public required string Currency { get; set; }
+    /// <summary>The stripe, as <see cref="BrokerReportDay.Slot"/>.</summary>
+    public short Slot { get; set; }
     public long Deposits { get; set; }
     /// <summary>The sum of <see cref="LeadEvent.AmountMinor"/>.</summary>
     public long AmountMinor { get; set; }
@@ -76,6 +84,8 @@ public sealed class BrokerReportResponseTime
     public string Country { get; set; } = "";
     public int Priority { get; set; }
     public int DurationMs { get; set; }
+    /// <summary>The stripe, as <see cref="BrokerReportDay.Slot"/>.</summary>
+    public short Slot { get; set; }
     public long Attempts { get; set; }
 }
 
@@ -83,7 +93,7 @@ sealed class BrokerReportDayConfiguration : IEntityTypeConfiguration<BrokerRepor
 {
     public void Configure(EntityTypeBuilder<BrokerReportDay> e)
     {
-        e.HasKey(x => new { x.Day, x.BrokerId, x.Country, x.Priority });
+        e.HasKey(x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.Slot });
         e.Property(x => x.Country).HasMaxLength(2);
         e.HasOne<Broker>().WithMany().HasForeignKey(x => x.BrokerId);
     }
@@ -94,7 +104,7 @@ sealed class BrokerReportRevenueConfiguration : IEntityTypeConfiguration<BrokerR
     public void Configure(EntityTypeBuilder<BrokerReportRevenue> e)
     {
         e.ToTable("BrokerReportRevenue");
-        e.HasKey(x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.Currency });
+        e.HasKey(x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.Currency, x.Slot });
         e.Property(x => x.Country).HasMaxLength(2);
         e.Property(x => x.Currency).HasMaxLength(3);
         e.HasOne<Broker>().WithMany().HasForeignKey(x => x.BrokerId);
@@ -105,7 +115,7 @@ sealed class BrokerReportResponseTimeConfiguration : IEntityTypeConfiguration<Br
 {
     public void Configure(EntityTypeBuilder<BrokerReportResponseTime> e)
     {
-        e.HasKey(x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.DurationMs });
+        e.HasKey(x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.DurationMs, x.Slot });
         e.Property(x => x.Country).HasMaxLength(2);
         e.HasOne<Broker>().WithMany().HasForeignKey(x => x.BrokerId);
     }

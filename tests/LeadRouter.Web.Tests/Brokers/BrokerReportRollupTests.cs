@@ -71,7 +71,7 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         await AssertRollupsMatchAsync(App, b1, b2);
 
         await using var check = App.CreateDb();
-        var day1 = await check.BrokerReportDays.SingleAsync(r => r.BrokerId == b1 && r.Day == DateOnly.FromDateTime(Day1.UtcDateTime) && r.Country == "AE", Ct);
+        var day1 = (await SumDaysAsync(check, b1)).Single(r => r.Day == DateOnly.FromDateTime(Day1.UtcDateTime) && r.Country == "AE");
         Assert.Equal((1L, 0L, 0L, 1L, 0L, 1L, 2L), (day1.Routed, day1.DeliveredLeads, day1.Delivered, day1.Rejected, day1.Dead, day1.AcceptedLeads, day1.Deposits));
     }
 
@@ -105,7 +105,7 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         }
 
         await using var check = App.CreateDb();
-        var row = await check.BrokerReportDays.SingleAsync(r => r.BrokerId == b1, Ct);
+        var row = (await SumDaysAsync(check, b1)).Single();
         Assert.Equal((1L, 2L, 1L), (row.DeliveredLeads, row.Delivered, row.AcceptedLeads));
         await AssertRollupsMatchAsync(App, b1);
     }
@@ -180,6 +180,28 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         AuthMethod = "token",
     };
 
+    /// <summary>The daily rollups of these brokers with their stripes summed (one row per cell).</summary>
+    static async Task<List<BrokerReportDay>> SumDaysAsync(LeadRouterDb db, params long[] brokers) =>
+        (await db.BrokerReportDays.AsNoTracking().Where(r => brokers.Contains(r.BrokerId)).ToListAsync(Ct))
+            .GroupBy(r => (r.Day, r.BrokerId, r.Country, r.Priority))
+            .Select(g => new BrokerReportDay
+            {
+                Day = g.Key.Day,
+                BrokerId = g.Key.BrokerId,
+                Country = g.Key.Country,
+                Priority = g.Key.Priority,
+                Routed = g.Sum(r => r.Routed),
+                DeliveredLeads = g.Sum(r => r.DeliveredLeads),
+                Delivered = g.Sum(r => r.Delivered),
+                Rejected = g.Sum(r => r.Rejected),
+                Dead = g.Sum(r => r.Dead),
+                AcceptedLeads = g.Sum(r => r.AcceptedLeads),
+                RejectedLeads = g.Sum(r => r.RejectedLeads),
+                DuplicateLeads = g.Sum(r => r.DuplicateLeads),
+                ConvertedLeads = g.Sum(r => r.ConvertedLeads),
+                Deposits = g.Sum(r => r.Deposits),
+            }).ToList();
+
     /// <summary>The rollups of these brokers (rows left at zero by deletes ignored) against a recount from the raw rows.</summary>
     static async Task AssertRollupsMatchAsync(LeadRouterApp app, params long[] brokers)
     {
@@ -211,19 +233,24 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
             .GroupBy(l => $"{Cell(routeOf[(l.LeadId!.Value, l.BrokerId)])}|{l.DurationMs}")
             .Select(g => $"{g.Key}|{g.Count()}").Order(StringComparer.Ordinal).ToList();
 
-        var days = (await db.BrokerReportDays.AsNoTracking().Where(r => brokers.Contains(r.BrokerId)).ToListAsync(Ct))
+        // A cell's figures are the sum of its stripes.
+        var days = (await SumDaysAsync(db, brokers))
             .Where(r => r.Routed != 0 || r.DeliveredLeads != 0 || r.Delivered != 0 || r.Rejected != 0 || r.Dead != 0 || r.AcceptedLeads != 0
                 || r.RejectedLeads != 0 || r.DuplicateLeads != 0 || r.ConvertedLeads != 0 || r.Deposits != 0)
             .Select(r => $"{r.Day:yyyy-MM-dd}|{r.BrokerId}|{r.Country}|{r.Priority}|{r.Routed}|{r.DeliveredLeads}|{r.Delivered}|{r.Rejected}|{r.Dead}|" +
                 $"{r.AcceptedLeads}|{r.RejectedLeads}|{r.DuplicateLeads}|{r.ConvertedLeads}|{r.Deposits}")
             .Order(StringComparer.Ordinal).ToList();
         var revenue = (await db.BrokerReportRevenue.AsNoTracking().Where(r => brokers.Contains(r.BrokerId)).ToListAsync(Ct))
-            .Where(r => r.Deposits != 0 || r.AmountMinor != 0)
-            .Select(r => $"{r.Day:yyyy-MM-dd}|{r.BrokerId}|{r.Country}|{r.Priority}|{r.Currency}|{r.Deposits}|{r.AmountMinor}")
+            .GroupBy(r => $"{r.Day:yyyy-MM-dd}|{r.BrokerId}|{r.Country}|{r.Priority}|{r.Currency}")
+            .Select(g => (g.Key, Deposits: g.Sum(r => r.Deposits), Minor: g.Sum(r => r.AmountMinor)))
+            .Where(r => r.Deposits != 0 || r.Minor != 0)
+            .Select(r => $"{r.Key}|{r.Deposits}|{r.Minor}")
             .Order(StringComparer.Ordinal).ToList();
         var times = (await db.BrokerReportResponseTimes.AsNoTracking().Where(r => brokers.Contains(r.BrokerId)).ToListAsync(Ct))
+            .GroupBy(r => $"{r.Day:yyyy-MM-dd}|{r.BrokerId}|{r.Country}|{r.Priority}|{r.DurationMs}")
+            .Select(g => (g.Key, Attempts: g.Sum(r => r.Attempts)))
             .Where(r => r.Attempts != 0)
-            .Select(r => $"{r.Day:yyyy-MM-dd}|{r.BrokerId}|{r.Country}|{r.Priority}|{r.DurationMs}|{r.Attempts}")
+            .Select(r => $"{r.Key}|{r.Attempts}")
             .Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(expectedDays, days);

@@ -12,7 +12,8 @@ namespace LeadRouter.Data.Sqlite.Migrations
     /// in the transaction of each write, and the backfill of the rows written before this migration. A delivery, attempt or
     /// postback counts in the cell (UTC routing day, broker, country, priority) of its lead's routing row for the same
     /// broker, and only while that row exists. "Leads with …" counts change when a lead's first such row comes or its last
-    /// one goes. SQLite runs one writer at a time, so each trigger sees every committed row. A status is compared as
+    /// one goes. SQLite runs one writer at a time, so each trigger sees every committed row, and every cell has one
+    /// stripe (<c>"Slot"</c> 0). A status is compared as
     /// <c>+d."Status"</c> so the planner looks a lead's deliveries up by its lead, never through the (status, due time) index.
     /// </summary>
     public partial class BrokerReportRollups
@@ -22,11 +23,11 @@ namespace LeadRouter.Data.Sqlite.Migrations
 
         static string Pair(string alias, string row) => $"{alias}.\"LeadId\" = {row}.\"LeadId\" AND {alias}.\"BrokerId\" = {row}.\"BrokerId\"";
 
-        const string Totals = "\"Day\", \"BrokerId\", \"Country\", \"Priority\", \"Routed\", \"DeliveredLeads\", \"Delivered\", \"Rejected\", \"Dead\", " +
+        const string Totals = "\"Day\", \"BrokerId\", \"Country\", \"Priority\", \"Slot\", \"Routed\", \"DeliveredLeads\", \"Delivered\", \"Rejected\", \"Dead\", " +
             "\"AcceptedLeads\", \"RejectedLeads\", \"DuplicateLeads\", \"ConvertedLeads\", \"Deposits\"";
 
         const string OnTotals = """
-            ON CONFLICT ("Day", "BrokerId", "Country", "Priority") DO UPDATE SET
+            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "Slot") DO UPDATE SET
                 "Routed" = "Routed" + excluded."Routed", "DeliveredLeads" = "DeliveredLeads" + excluded."DeliveredLeads",
                 "Delivered" = "Delivered" + excluded."Delivered", "Rejected" = "Rejected" + excluded."Rejected", "Dead" = "Dead" + excluded."Dead",
                 "AcceptedLeads" = "AcceptedLeads" + excluded."AcceptedLeads", "RejectedLeads" = "RejectedLeads" + excluded."RejectedLeads",
@@ -35,18 +36,18 @@ namespace LeadRouter.Data.Sqlite.Migrations
             """;
 
         const string OnRevenue = """
-            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "Currency") DO UPDATE SET
+            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "Currency", "Slot") DO UPDATE SET
                 "Deposits" = "Deposits" + excluded."Deposits", "AmountMinor" = "AmountMinor" + excluded."AmountMinor";
             """;
 
         const string OnTimes = """
-            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "DurationMs") DO UPDATE SET "Attempts" = "Attempts" + excluded."Attempts";
+            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Slot") DO UPDATE SET "Attempts" = "Attempts" + excluded."Attempts";
             """;
 
         /// <summary>A routing row (<paramref name="a"/> = NEW or OLD) adds or removes (<paramref name="s"/> = 1 or -1) itself and everything its pair has.</summary>
         static string Assignment(string a, int s) => $"""
             INSERT INTO "BrokerReportDays" ({Totals})
-            SELECT {Day(a)}, {a}."BrokerId", {a}."Country", {a}."Priority", {s},
+            SELECT {Day(a)}, {a}."BrokerId", {a}."Country", {a}."Priority", 0, {s},
                 {s} * EXISTS (SELECT 1 FROM "Deliveries" d WHERE {Pair("d", a)} AND +d."Status" = 'Delivered'),
                 {s} * (SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", a)} AND +d."Status" = 'Delivered'),
                 {s} * (SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", a)} AND +d."Status" = 'Rejected'),
@@ -58,14 +59,14 @@ namespace LeadRouter.Data.Sqlite.Migrations
                 {s} * (SELECT COUNT(*) FROM "LeadEvents" e WHERE {Pair("e", a)} AND e."Event" = 'Deposit')
             WHERE true
             {OnTotals}
-            INSERT INTO "BrokerReportRevenue" ("Day", "BrokerId", "Country", "Priority", "Currency", "Deposits", "AmountMinor")
-            SELECT {Day(a)}, {a}."BrokerId", {a}."Country", {a}."Priority", e."Currency", {s} * COUNT(*), {s} * SUM(e."AmountMinor")
+            INSERT INTO "BrokerReportRevenue" ("Day", "BrokerId", "Country", "Priority", "Slot", "Currency", "Deposits", "AmountMinor")
+            SELECT {Day(a)}, {a}."BrokerId", {a}."Country", {a}."Priority", 0, e."Currency", {s} * COUNT(*), {s} * SUM(e."AmountMinor")
             FROM "LeadEvents" e
             WHERE {Pair("e", a)} AND e."Event" = 'Deposit' AND e."AmountMinor" IS NOT NULL AND e."Currency" IS NOT NULL
             GROUP BY e."Currency"
             {OnRevenue}
-            INSERT INTO "BrokerReportResponseTimes" ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts")
-            SELECT {Day(a)}, {a}."BrokerId", {a}."Country", {a}."Priority", l."DurationMs", {s} * COUNT(*)
+            INSERT INTO "BrokerReportResponseTimes" ("Day", "BrokerId", "Country", "Priority", "Slot", "DurationMs", "Attempts")
+            SELECT {Day(a)}, {a}."BrokerId", {a}."Country", {a}."Priority", 0, l."DurationMs", {s} * COUNT(*)
             FROM "LeadPushLogs" l
             WHERE {Pair("l", a)} AND NOT l."Test"
             GROUP BY l."DurationMs"
@@ -75,7 +76,7 @@ namespace LeadRouter.Data.Sqlite.Migrations
         /// <summary>A finished delivery adds or removes its status; the pair's "delivered" lead flips with its first or last delivered push.</summary>
         static string Delivery(string r, int s) => $"""
             INSERT INTO "BrokerReportDays" ({Totals})
-            SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0,
+            SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0, 0,
                 {s} * ({r}."Status" = 'Delivered' AND NOT EXISTS (
                     SELECT 1 FROM "Deliveries" d WHERE {Pair("d", r)} AND +d."Status" = 'Delivered' AND d."Id" <> {r}."Id")),
                 {s} * ({r}."Status" = 'Delivered'), {s} * ({r}."Status" = 'Rejected'), {s} * ({r}."Status" = 'Dead'),
@@ -92,13 +93,13 @@ namespace LeadRouter.Data.Sqlite.Migrations
                 $"{s} * ({r}.\"Event\" = '{ev}' AND NOT EXISTS (SELECT 1 FROM \"LeadEvents\" e WHERE {Pair("e", r)} AND e.\"Event\" = '{ev}' AND e.\"Id\" <> {r}.\"Id\"))";
             return $"""
                 INSERT INTO "BrokerReportDays" ({Totals})
-                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0, 0, 0, 0, 0,
+                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0, 0, 0, 0, 0, 0,
                     {First("Accepted")}, {First("Rejected")}, {First("Duplicate")}, {First("Converted")}, {s} * ({r}."Event" = 'Deposit')
                 FROM "BrokerAssignments" a
                 WHERE {Pair("a", r)} AND {r}."Event" IN ('Accepted', 'Rejected', 'Duplicate', 'Converted', 'Deposit')
                 {OnTotals}
-                INSERT INTO "BrokerReportRevenue" ("Day", "BrokerId", "Country", "Priority", "Currency", "Deposits", "AmountMinor")
-                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", {r}."Currency", {s}, {s} * {r}."AmountMinor"
+                INSERT INTO "BrokerReportRevenue" ("Day", "BrokerId", "Country", "Priority", "Slot", "Currency", "Deposits", "AmountMinor")
+                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0, {r}."Currency", {s}, {s} * {r}."AmountMinor"
                 FROM "BrokerAssignments" a
                 WHERE {Pair("a", r)} AND {r}."Event" = 'Deposit' AND {r}."AmountMinor" IS NOT NULL AND {r}."Currency" IS NOT NULL
                 {OnRevenue}
@@ -107,8 +108,8 @@ namespace LeadRouter.Data.Sqlite.Migrations
 
         /// <summary>A push attempt (not a test push) adds or removes one count at its duration.</summary>
         static string Attempt(string r, int s) => $"""
-            INSERT INTO "BrokerReportResponseTimes" ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts")
-            SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", {r}."DurationMs", {s}
+            INSERT INTO "BrokerReportResponseTimes" ("Day", "BrokerId", "Country", "Priority", "Slot", "DurationMs", "Attempts")
+            SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0, {r}."DurationMs", {s}
             FROM "BrokerAssignments" a
             WHERE {Pair("a", r)} AND NOT {r}."Test"
             {OnTimes}
@@ -130,7 +131,7 @@ namespace LeadRouter.Data.Sqlite.Migrations
             // Rows written before this migration (one writer at a time: nothing changes between this and the triggers).
             b.Sql($"""
                 INSERT INTO "BrokerReportDays" ({Totals})
-                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", COUNT(*),
+                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0, COUNT(*),
                     SUM(EXISTS (SELECT 1 FROM "Deliveries" d WHERE {Pair("d", "a")} AND +d."Status" = 'Delivered')),
                     SUM((SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", "a")} AND +d."Status" = 'Delivered')),
                     SUM((SELECT COUNT(*) FROM "Deliveries" d WHERE {Pair("d", "a")} AND +d."Status" = 'Rejected')),
@@ -144,18 +145,18 @@ namespace LeadRouter.Data.Sqlite.Migrations
                 GROUP BY 1, 2, 3, 4;
                 """);
             b.Sql($"""
-                INSERT INTO "BrokerReportRevenue" ("Day", "BrokerId", "Country", "Priority", "Currency", "Deposits", "AmountMinor")
-                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", e."Currency", COUNT(*), SUM(e."AmountMinor")
+                INSERT INTO "BrokerReportRevenue" ("Day", "BrokerId", "Country", "Priority", "Slot", "Currency", "Deposits", "AmountMinor")
+                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0, e."Currency", COUNT(*), SUM(e."AmountMinor")
                 FROM "LeadEvents" e JOIN "BrokerAssignments" a ON {Pair("a", "e")}
                 WHERE e."Event" = 'Deposit' AND e."AmountMinor" IS NOT NULL AND e."Currency" IS NOT NULL
-                GROUP BY 1, 2, 3, 4, 5;
+                GROUP BY 1, 2, 3, 4, 5, 6;
                 """);
             b.Sql($"""
-                INSERT INTO "BrokerReportResponseTimes" ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts")
-                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", l."DurationMs", COUNT(*)
+                INSERT INTO "BrokerReportResponseTimes" ("Day", "BrokerId", "Country", "Priority", "Slot", "DurationMs", "Attempts")
+                SELECT {Day("a")}, a."BrokerId", a."Country", a."Priority", 0, l."DurationMs", COUNT(*)
                 FROM "LeadPushLogs" l JOIN "BrokerAssignments" a ON {Pair("a", "l")}
                 WHERE NOT l."Test"
-                GROUP BY 1, 2, 3, 4, 5;
+                GROUP BY 1, 2, 3, 4, 5, 6;
                 """);
 
             const string Assignments = "BrokerAssignments";

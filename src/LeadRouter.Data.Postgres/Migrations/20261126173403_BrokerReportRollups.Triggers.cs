@@ -25,16 +25,19 @@ namespace LeadRouter.Data.Postgres.Migrations
     /// the lock the routing UPDATE of a lead also takes), so transactions writing about the same lead apply their changes
     /// one after the other, and each statement after the lock runs on a fresh snapshot that sees the other's committed rows.
     /// That keeps the "first / last row of a lead" flips exact (before = now − this statement's change) and closes the gap
-    /// between a routing row and a delivery or postback of its lead written at the same time.
+    /// between a routing row and a delivery or postback of its lead written at the same time. Each cell is striped over
+    /// 16 rows by lead id (<c>"Slot"</c>): a lock on a rollup row is held until commit, and concurrent pushes and
+    /// postbacks of different leads would otherwise all queue on the one row of their broker, country and day. The rows
+    /// written before this migration are counted in stripe 0.
     /// </para>
     /// </summary>
     public partial class BrokerReportRollups
     {
-        const string Totals = "\"Day\", \"BrokerId\", \"Country\", \"Priority\", \"Routed\", \"DeliveredLeads\", \"Delivered\", \"Rejected\", \"Dead\", " +
+        const string Totals = "\"Day\", \"BrokerId\", \"Country\", \"Priority\", \"Slot\", \"Routed\", \"DeliveredLeads\", \"Delivered\", \"Rejected\", \"Dead\", " +
             "\"AcceptedLeads\", \"RejectedLeads\", \"DuplicateLeads\", \"ConvertedLeads\", \"Deposits\"";
 
         const string OnTotals = """
-            ON CONFLICT ("Day", "BrokerId", "Country", "Priority") DO UPDATE SET
+            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "Slot") DO UPDATE SET
                 "Routed" = t."Routed" + EXCLUDED."Routed", "DeliveredLeads" = t."DeliveredLeads" + EXCLUDED."DeliveredLeads",
                 "Delivered" = t."Delivered" + EXCLUDED."Delivered", "Rejected" = t."Rejected" + EXCLUDED."Rejected", "Dead" = t."Dead" + EXCLUDED."Dead",
                 "AcceptedLeads" = t."AcceptedLeads" + EXCLUDED."AcceptedLeads", "RejectedLeads" = t."RejectedLeads" + EXCLUDED."RejectedLeads",
@@ -43,12 +46,12 @@ namespace LeadRouter.Data.Postgres.Migrations
             """;
 
         const string OnRevenue = """
-            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "Currency") DO UPDATE SET
+            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "Currency", "Slot") DO UPDATE SET
                 "Deposits" = t."Deposits" + EXCLUDED."Deposits", "AmountMinor" = t."AmountMinor" + EXCLUDED."AmountMinor";
             """;
 
         const string OnTimes = """
-            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "DurationMs") DO UPDATE SET "Attempts" = t."Attempts" + EXCLUDED."Attempts";
+            ON CONFLICT ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Slot") DO UPDATE SET "Attempts" = t."Attempts" + EXCLUDED."Attempts";
             """;
 
         /// <summary>
@@ -92,11 +95,14 @@ namespace LeadRouter.Data.Postgres.Migrations
 
         const string DayOf = "(a.\"RoutedAt\" AT TIME ZONE 'UTC')::date";
 
+        /// <summary>The stripe of a lead's rows in the rollups (<c>"Slot"</c>): its id mod 16.</summary>
+        static string Slot(string alias) => $"({alias}.\"LeadId\" % 16)::smallint";
+
         /// <summary>Routing rows add (or remove) themselves and everything their (lead, broker) pairs have so far.</summary>
         static string AssignmentBody(string changes) => $"""
                 WITH c AS ({changes}),
                 r AS (
-                    SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date AS day, c."BrokerId", c."Country", c."Priority", c.s, x.*, e.*
+                    SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date AS day, c."BrokerId", c."Country", c."Priority", {Slot("c")} AS slot, c.s, x.*, e.*
                     FROM c
                     CROSS JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE x."Status" = 'Delivered') AS delivered,
                             COUNT(*) FILTER (WHERE x."Status" = 'Rejected') AS rejected, COUNT(*) FILTER (WHERE x."Status" = 'Dead') AS dead
@@ -106,24 +112,24 @@ namespace LeadRouter.Data.Postgres.Migrations
                             COUNT(*) FILTER (WHERE e."Event" = 'Converted') AS converted, COUNT(*) FILTER (WHERE e."Event" = 'Deposit') AS deposits
                         FROM "LeadEvents" e WHERE e."LeadId" = c."LeadId" AND e."BrokerId" = c."BrokerId") e)
                 INSERT INTO "BrokerReportDays" AS t ({Totals})
-                SELECT day, "BrokerId", "Country", "Priority", SUM(s), SUM(s * (delivered > 0)::int), SUM(s * delivered), SUM(s * rejected), SUM(s * dead),
+                SELECT day, "BrokerId", "Country", "Priority", slot, SUM(s), SUM(s * (delivered > 0)::int), SUM(s * delivered), SUM(s * rejected), SUM(s * dead),
                     SUM(s * (accepted > 0)::int), SUM(s * (rejected_events > 0)::int), SUM(s * (duplicates > 0)::int), SUM(s * (converted > 0)::int),
                     SUM(s * deposits)
-                FROM r GROUP BY 1, 2, 3, 4
+                FROM r GROUP BY 1, 2, 3, 4, 5
                 {OnTotals}
                 WITH c AS ({changes})
-                INSERT INTO "BrokerReportRevenue" AS t ("Day", "BrokerId", "Country", "Priority", "Currency", "Deposits", "AmountMinor")
-                SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date, c."BrokerId", c."Country", c."Priority", e."Currency", SUM(c.s), SUM(c.s * e."AmountMinor")
+                INSERT INTO "BrokerReportRevenue" AS t ("Day", "BrokerId", "Country", "Priority", "Slot", "Currency", "Deposits", "AmountMinor")
+                SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date, c."BrokerId", c."Country", c."Priority", {Slot("c")}, e."Currency", SUM(c.s), SUM(c.s * e."AmountMinor")
                 FROM c JOIN "LeadEvents" e ON e."LeadId" = c."LeadId" AND e."BrokerId" = c."BrokerId"
                 WHERE e."Event" = 'Deposit' AND e."AmountMinor" IS NOT NULL AND e."Currency" IS NOT NULL
-                GROUP BY 1, 2, 3, 4, 5
+                GROUP BY 1, 2, 3, 4, 5, 6
                 {OnRevenue}
                 WITH c AS ({changes})
-                INSERT INTO "BrokerReportResponseTimes" AS t ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts")
-                SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date, c."BrokerId", c."Country", c."Priority", l."DurationMs", SUM(c.s)
+                INSERT INTO "BrokerReportResponseTimes" AS t ("Day", "BrokerId", "Country", "Priority", "Slot", "DurationMs", "Attempts")
+                SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date, c."BrokerId", c."Country", c."Priority", {Slot("c")}, l."DurationMs", SUM(c.s)
                 FROM c JOIN "LeadPushLogs" l ON l."LeadId" = c."LeadId" AND l."BrokerId" = c."BrokerId"
                 WHERE NOT l."Test"
-                GROUP BY 1, 2, 3, 4, 5
+                GROUP BY 1, 2, 3, 4, 5, 6
                 {OnTimes}
             """;
 
@@ -138,14 +144,14 @@ namespace LeadRouter.Data.Postgres.Migrations
                         COALESCE(SUM(c.s) FILTER (WHERE c."Status" = 'Rejected'), 0) AS rejected, COALESCE(SUM(c.s) FILTER (WHERE c."Status" = 'Dead'), 0) AS dead
                     FROM c WHERE c."Status" <> 'Pending' GROUP BY 1, 2),
                 f AS (
-                    SELECT {DayOf} AS day, a."BrokerId", a."Country", a."Priority", p.delivered, p.rejected, p.dead, x.now_delivered
+                    SELECT {DayOf} AS day, a."BrokerId", a."Country", a."Priority", {Slot("p")} AS slot, p.delivered, p.rejected, p.dead, x.now_delivered
                     FROM p JOIN "BrokerAssignments" a ON a."LeadId" = p."LeadId" AND a."BrokerId" = p."BrokerId"
                     CROSS JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE x."Status" = 'Delivered') AS now_delivered
                         FROM "Deliveries" x WHERE x."LeadId" = p."LeadId" AND x."BrokerId" = p."BrokerId") x)
                 INSERT INTO "BrokerReportDays" AS t ({Totals})
-                SELECT day, "BrokerId", "Country", "Priority", 0, SUM((now_delivered > 0)::int - (now_delivered - delivered > 0)::int), SUM(delivered), SUM(rejected), SUM(dead),
+                SELECT day, "BrokerId", "Country", "Priority", slot, 0, SUM((now_delivered > 0)::int - (now_delivered - delivered > 0)::int), SUM(delivered), SUM(rejected), SUM(dead),
                     0, 0, 0, 0, 0
-                FROM f GROUP BY 1, 2, 3, 4
+                FROM f GROUP BY 1, 2, 3, 4, 5
                 {OnTotals}
             """;
 
@@ -162,24 +168,24 @@ namespace LeadRouter.Data.Postgres.Migrations
                             {Delta("Duplicate")} AS duplicates, {Delta("Converted")} AS converted, {Delta("Deposit")} AS deposits
                         FROM c GROUP BY 1, 2),
                     f AS (
-                        SELECT {DayOf} AS day, a."BrokerId", a."Country", a."Priority", p.accepted, p.rejected, p.duplicates, p.converted, p.deposits,
+                        SELECT {DayOf} AS day, a."BrokerId", a."Country", a."Priority", {Slot("p")} AS slot, p.accepted, p.rejected, p.duplicates, p.converted, p.deposits,
                             e.now_accepted, e.now_rejected, e.now_duplicates, e.now_converted
                         FROM p JOIN "BrokerAssignments" a ON a."LeadId" = p."LeadId" AND a."BrokerId" = p."BrokerId"
                         CROSS JOIN LATERAL (SELECT {Now("Accepted")} AS now_accepted, {Now("Rejected")} AS now_rejected,
                                 {Now("Duplicate")} AS now_duplicates, {Now("Converted")} AS now_converted
                             FROM "LeadEvents" e WHERE e."LeadId" = p."LeadId" AND e."BrokerId" = p."BrokerId") e)
                     INSERT INTO "BrokerReportDays" AS t ({Totals})
-                    SELECT day, "BrokerId", "Country", "Priority", 0, 0, 0, 0, 0,
+                    SELECT day, "BrokerId", "Country", "Priority", slot, 0, 0, 0, 0, 0,
                         {Flag("accepted", "now_accepted")}, {Flag("rejected", "now_rejected")}, {Flag("duplicates", "now_duplicates")},
                         {Flag("converted", "now_converted")}, SUM(deposits)
-                    FROM f GROUP BY 1, 2, 3, 4
+                    FROM f GROUP BY 1, 2, 3, 4, 5
                     {OnTotals}
                     WITH c AS ({changes})
-                    INSERT INTO "BrokerReportRevenue" AS t ("Day", "BrokerId", "Country", "Priority", "Currency", "Deposits", "AmountMinor")
-                    SELECT {DayOf}, a."BrokerId", a."Country", a."Priority", c."Currency", SUM(c.s), SUM(c.s * c."AmountMinor")
+                    INSERT INTO "BrokerReportRevenue" AS t ("Day", "BrokerId", "Country", "Priority", "Slot", "Currency", "Deposits", "AmountMinor")
+                    SELECT {DayOf}, a."BrokerId", a."Country", a."Priority", {Slot("c")}, c."Currency", SUM(c.s), SUM(c.s * c."AmountMinor")
                     FROM c JOIN "BrokerAssignments" a ON a."LeadId" = c."LeadId" AND a."BrokerId" = c."BrokerId"
                     WHERE c."Event" = 'Deposit' AND c."AmountMinor" IS NOT NULL AND c."Currency" IS NOT NULL
-                    GROUP BY 1, 2, 3, 4, 5
+                    GROUP BY 1, 2, 3, 4, 5, 6
                     {OnRevenue}
                 """;
         }
@@ -187,11 +193,11 @@ namespace LeadRouter.Data.Postgres.Migrations
         /// <summary>Push attempts (not test pushes) add or remove one count each at their duration.</summary>
         static string AttemptBody(string changes) => $"""
                 WITH c AS ({changes})
-                INSERT INTO "BrokerReportResponseTimes" AS t ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts")
-                SELECT {DayOf}, a."BrokerId", a."Country", a."Priority", c."DurationMs", SUM(c.s)
+                INSERT INTO "BrokerReportResponseTimes" AS t ("Day", "BrokerId", "Country", "Priority", "Slot", "DurationMs", "Attempts")
+                SELECT {DayOf}, a."BrokerId", a."Country", a."Priority", {Slot("c")}, c."DurationMs", SUM(c.s)
                 FROM c JOIN "BrokerAssignments" a ON a."LeadId" = c."LeadId" AND a."BrokerId" = c."BrokerId"
                 WHERE NOT c."Test"
-                GROUP BY 1, 2, 3, 4, 5
+                GROUP BY 1, 2, 3, 4, 5, 6
                 {OnTimes}
             """;
 
@@ -218,7 +224,7 @@ namespace LeadRouter.Data.Postgres.Migrations
             b.Sql("""LOCK TABLE "BrokerAssignments", "Deliveries", "LeadEvents", "LeadPushLogs" IN SHARE ROW EXCLUSIVE MODE;""");
             b.Sql($"""
                 INSERT INTO "BrokerReportDays" ({Totals})
-                SELECT (a."RoutedAt" AT TIME ZONE 'UTC')::date, a."BrokerId", a."Country", a."Priority", COUNT(*),
+                SELECT (a."RoutedAt" AT TIME ZONE 'UTC')::date, a."BrokerId", a."Country", a."Priority", 0, COUNT(*),
                     COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM "Deliveries" x WHERE x."LeadId" = a."LeadId" AND x."BrokerId" = a."BrokerId" AND x."Status" = 'Delivered')),
                     COALESCE(SUM((SELECT COUNT(*) FROM "Deliveries" x WHERE x."LeadId" = a."LeadId" AND x."BrokerId" = a."BrokerId" AND x."Status" = 'Delivered')), 0),
                     COALESCE(SUM((SELECT COUNT(*) FROM "Deliveries" x WHERE x."LeadId" = a."LeadId" AND x."BrokerId" = a."BrokerId" AND x."Status" = 'Rejected')), 0),
@@ -232,18 +238,18 @@ namespace LeadRouter.Data.Postgres.Migrations
                 GROUP BY 1, 2, 3, 4;
                 """);
             b.Sql("""
-                INSERT INTO "BrokerReportRevenue" ("Day", "BrokerId", "Country", "Priority", "Currency", "Deposits", "AmountMinor")
-                SELECT (a."RoutedAt" AT TIME ZONE 'UTC')::date, a."BrokerId", a."Country", a."Priority", e."Currency", COUNT(*), SUM(e."AmountMinor")
+                INSERT INTO "BrokerReportRevenue" ("Day", "BrokerId", "Country", "Priority", "Slot", "Currency", "Deposits", "AmountMinor")
+                SELECT (a."RoutedAt" AT TIME ZONE 'UTC')::date, a."BrokerId", a."Country", a."Priority", 0, e."Currency", COUNT(*), SUM(e."AmountMinor")
                 FROM "LeadEvents" e JOIN "BrokerAssignments" a ON a."LeadId" = e."LeadId" AND a."BrokerId" = e."BrokerId"
                 WHERE e."Event" = 'Deposit' AND e."AmountMinor" IS NOT NULL AND e."Currency" IS NOT NULL
-                GROUP BY 1, 2, 3, 4, 5;
+                GROUP BY 1, 2, 3, 4, 5, 6;
                 """);
             b.Sql("""
-                INSERT INTO "BrokerReportResponseTimes" ("Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts")
-                SELECT (a."RoutedAt" AT TIME ZONE 'UTC')::date, a."BrokerId", a."Country", a."Priority", l."DurationMs", COUNT(*)
+                INSERT INTO "BrokerReportResponseTimes" ("Day", "BrokerId", "Country", "Priority", "Slot", "DurationMs", "Attempts")
+                SELECT (a."RoutedAt" AT TIME ZONE 'UTC')::date, a."BrokerId", a."Country", a."Priority", 0, l."DurationMs", COUNT(*)
                 FROM "LeadPushLogs" l JOIN "BrokerAssignments" a ON a."LeadId" = l."LeadId" AND a."BrokerId" = l."BrokerId"
                 WHERE NOT l."Test"
-                GROUP BY 1, 2, 3, 4, 5;
+                GROUP BY 1, 2, 3, 4, 5, 6;
                 """);
 
             foreach (var sql in TableTriggers("BrokerAssignments", "LeadId, BrokerId, Country, Priority, RoutedAt",

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace LeadRouter.Data.Postgres.Migrations
+namespace LeadRouter.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class BrokerReportRollups : Migration
@@ -19,24 +19,25 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerReportDays",
                 columns: table => new
                 {
-                    Day = table.Column<DateOnly>(type: "date", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Routed = table.Column<long>(type: "bigint", nullable: false),
-                    DeliveredLeads = table.Column<long>(type: "bigint", nullable: false),
-                    Delivered = table.Column<long>(type: "bigint", nullable: false),
-                    Rejected = table.Column<long>(type: "bigint", nullable: false),
-                    Dead = table.Column<long>(type: "bigint", nullable: false),
-                    AcceptedLeads = table.Column<long>(type: "bigint", nullable: false),
-                    RejectedLeads = table.Column<long>(type: "bigint", nullable: false),
-                    DuplicateLeads = table.Column<long>(type: "bigint", nullable: false),
-                    ConvertedLeads = table.Column<long>(type: "bigint", nullable: false),
-                    Deposits = table.Column<long>(type: "bigint", nullable: false)
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Slot = table.Column<short>(type: "INTEGER", nullable: false),
+                    Routed = table.Column<long>(type: "INTEGER", nullable: false),
+                    DeliveredLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    Delivered = table.Column<long>(type: "INTEGER", nullable: false),
+                    Rejected = table.Column<long>(type: "INTEGER", nullable: false),
+                    Dead = table.Column<long>(type: "INTEGER", nullable: false),
+                    AcceptedLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    RejectedLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    DuplicateLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    ConvertedLeads = table.Column<long>(type: "INTEGER", nullable: false),
+                    Deposits = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_BrokerReportDays", x => new { x.Day, x.BrokerId, x.Country, x.Priority });
+                    table.PrimaryKey("PK_BrokerReportDays", x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.Slot });
                     table.ForeignKey(
                         name: "FK_BrokerReportDays_Brokers_BrokerId",
                         column: x => x.BrokerId,
@@ -49,16 +50,17 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerReportResponseTimes",
                 columns: table => new
                 {
-                    Day = table.Column<DateOnly>(type: "date", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    DurationMs = table.Column<int>(type: "integer", nullable: false),
-                    Attempts = table.Column<long>(type: "bigint", nullable: false)
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    DurationMs = table.Column<int>(type: "INTEGER", nullable: false),
+                    Slot = table.Column<short>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_BrokerReportResponseTimes", x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.DurationMs });
+                    table.PrimaryKey("PK_BrokerReportResponseTimes", x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.DurationMs, x.Slot });
                     table.ForeignKey(
                         name: "FK_BrokerReportResponseTimes_Brokers_BrokerId",
                         column: x => x.BrokerId,
@@ -71,17 +73,18 @@ namespace LeadRouter.Data.Postgres.Migrations
                 name: "BrokerReportRevenue",
                 columns: table => new
                 {
-                    Day = table.Column<DateOnly>(type: "date", nullable: false),
-                    BrokerId = table.Column<long>(type: "bigint", nullable: false),
-                    Country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
-                    Deposits = table.Column<long>(type: "bigint", nullable: false),
-                    AmountMinor = table.Column<long>(type: "bigint", nullable: false)
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    BrokerId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Country = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    Slot = table.Column<short>(type: "INTEGER", nullable: false),
+                    Deposits = table.Column<long>(type: "INTEGER", nullable: false),
+                    AmountMinor = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_BrokerReportRevenue", x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.Currency });
+                    table.PrimaryKey("PK_BrokerReportRevenue", x => new { x.Day, x.BrokerId, x.Country, x.Priority, x.Currency, x.Slot });
                     table.ForeignKey(
                         name: "FK_BrokerReportRevenue_Brokers_BrokerId",
                         column: x => x.BrokerId,
