@@ -25,6 +25,8 @@ public static class LeadRouterWebApp
             WebRootPath = options.WebRootPath,
             ApplicationName = options.ApplicationName ?? typeof(LeadRouterWebApp).Assembly.GetName().Name,
         });
+        // Every SQL command at Information would drown the console of a running server.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
         configure?.Invoke(builder);
 
         // Database, clock and every area's services (shared with the CLI).
