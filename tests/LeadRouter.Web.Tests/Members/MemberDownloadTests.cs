@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using LeadRouter.Data;
 using LeadRouter.Data.Members;
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Members;
 using LeadRouter.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using static LeadRouter.Web.Tests.Members.MemberSeeding;
 
 namespace LeadRouter.Web.Tests.Members;
@@ -104,6 +106,83 @@ public abstract class MemberDownloadTests<TApp>(TApp app) : AppTests<TApp>(app) 
         Assert.Equal(21, await check.MemberFiles.Where(f => f.Id == fileId).Select(f => f.DownloadCount).SingleAsync(Ct));
         var export = await App.Get<MemberFiles>().ContentAsync(fileId, Ct);
         Assert.Equal(firstBytes, export?.Content);
+    }
+
+    /// <summary>A member with a login and one file from a fresh distribution run; returns the file id and the member's client.</summary>
+    async Task<(long FileId, HttpClient Client)> MemberWithFileAsync(string prefix, int leads)
+    {
+        var (_, client) = await MemberWithLoginAsync(prefix);
+        var admin = await App.ClientAsync(Roles.Admin);
+        var import = await ImportAsync(App, leads, i => ($"Lead {i}", $"{Unique("c")}@example.com", $"{i} Count St"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/admin/leads/distribute/{import}", null, Ct)).StatusCode);
+        return ((await MyFilesAsync(client)).GetProperty("csv_files")[0].GetProperty("file_id").GetInt64(), client);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_downloads_of_one_file_count_exactly_fifty_and_others_are_refused_and_not_counted()
+    {
+        var (fileId, grace) = await MemberWithFileAsync("grace", 5);
+        var (_, heidi) = await MemberWithLoginAsync("heidi");
+        var path = $"/api/users/leads/download/{fileId}";
+        var now = App.Clock.GetUtcNow();
+        var countedBefore = App.Get<DownloadCounts>().Committed.Downloads;
+
+        var own = Enumerable.Range(0, 50).Select(async _ =>
+        {
+            using var response = await grace.GetAsync(path, Ct);
+            return (response.StatusCode, Body: await response.Content.ReadAsByteArrayAsync(Ct));
+        }).ToList();
+        var others = Enumerable.Range(0, 10).Select(async _ => (await heidi.GetAsync(path, Ct)).StatusCode).ToList();
+        var unknown = Enumerable.Range(0, 5).Select(async _ => (await grace.GetAsync("/api/users/leads/download/987654321", Ct)).StatusCode).ToList();
+        var served = await Task.WhenAll(own);
+
+        Assert.All(served, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Single(served.Select(r => Convert.ToBase64String(r.Body)).Distinct());
+        Assert.All(await Task.WhenAll(others), s => Assert.Equal(HttpStatusCode.Forbidden, s));
+        Assert.All(await Task.WhenAll(unknown), s => Assert.Equal(HttpStatusCode.NotFound, s));
+        await using (var db = App.CreateDb())
+        {
+            var file = await db.MemberFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, Ct);
+            Assert.Equal((50, now), (file.DownloadCount, file.LastDownloadAt));
+        }
+        Assert.Equal(50, App.Get<DownloadCounts>().Committed.Downloads - countedBefore);
+
+        // A later download moves the last download time on and counts one more.
+        App.Clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(HttpStatusCode.OK, (await grace.GetAsync(path, Ct)).StatusCode);
+        Assert.Equal(JsonValueKind.String, (await MyFilesAsync(grace)).GetProperty("csv_files")[0].GetProperty("downloaded_at").ValueKind);
+        await using var check = App.CreateDb();
+        var after = await check.MemberFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, Ct);
+        Assert.Equal((51, now.AddMinutes(3)), (after.DownloadCount, after.LastDownloadAt));
+    }
+
+    [Fact]
+    public async Task Download_counts_queued_at_shutdown_are_written_and_an_older_time_does_not_move_the_last_download_back()
+    {
+        var (fileId, _) = await MemberWithFileAsync("ivan", 2);
+        var at = App.Clock.GetUtcNow();
+        var counts = new DownloadCounts(App.Get<IDbContextFactory<LeadRouterDb>>(), NullLogger<DownloadCounts>.Instance);
+
+        var queued = Enumerable.Range(0, 30).Select(i => counts.CountAsync(fileId, at.AddSeconds(-i), Ct)).ToList();
+        var missing = counts.CountAsync(987654321, at, Ct);
+        await counts.DisposeAsync();
+
+        // Every queued download was answered by the time shutdown finished (the answers reach their callers just after).
+        Assert.All(await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(5), Ct), Assert.True);
+        Assert.False(await missing.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => counts.CountAsync(fileId, at, Ct));
+        Assert.Equal(31, counts.Committed.Downloads);
+        await using (var db = App.CreateDb())
+        {
+            var stored = await db.MemberFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, Ct);
+            Assert.Equal((30, at), (stored.DownloadCount, stored.LastDownloadAt));
+        }
+
+        await using var later = new DownloadCounts(App.Get<IDbContextFactory<LeadRouterDb>>(), NullLogger<DownloadCounts>.Instance);
+        Assert.True(await later.CountAsync(fileId, at.AddHours(-1), Ct));
+        await using var check = App.CreateDb();
+        var file = await check.MemberFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, Ct);
+        Assert.Equal((31, at), (file.DownloadCount, file.LastDownloadAt));
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.Channels;
 using LeadRouter.Data;
 using LeadRouter.Data.Agents;
 using LeadRouter.Data.Brokers;
@@ -34,8 +33,9 @@ namespace LeadRouter.Web.Features.Leads;
 /// <item>After the commit, sources with an agent pool are assigned (<see cref="LeadAssigner.AssignSourceAsync"/>, trigger
 /// <see cref="AssignmentTrigger.Import"/>), as after a file import; then each call gets its outcome.</item>
 /// </list>
-/// A transaction that fails on a transient database error or a routing collision is retried (Polly); if a batch of
-/// several calls still fails, each call is written alone, so one bad call cannot fail the others.
+/// Queueing, gathering and answering are <see cref="GroupCommit{TItem, TResult}"/>'s. A transaction that fails on a
+/// transient database error or a routing collision is retried (Polly); if a batch of several calls still fails, each call
+/// is written alone, so one bad call cannot fail the others.
 /// </summary>
 public sealed class IntakeWriter(
     IDbContextFactory<LeadRouterDb> dbs, RouteLeads router, LeadAssigner assigner, TimeProvider clock, ILogger<IntakeWriter> log)
@@ -43,12 +43,6 @@ public sealed class IntakeWriter(
 {
     /// <summary>Most leads one transaction takes (a larger call is written alone).</summary>
     public const int MaxBatchLeads = 5_000;
-
-    /// <summary>Most rounds of gathering queued calls before a transaction starts (see <see cref="RunAsync"/>).</summary>
-    const int MaxGatherRounds = 8;
-
-    /// <summary>Longest wait for the callers of the previous transaction before a smaller one starts, in milliseconds.</summary>
-    const int MaxLingerMs = 2;
 
     static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -63,28 +57,21 @@ public sealed class IntakeWriter(
         })
         .Build();
 
-    readonly Channel<IntakeCall> queue = Channel.CreateUnbounded<IntakeCall>(new UnboundedChannelOptions { SingleReader = true });
-    readonly Lock gate = new();
+    GroupCommit<IntakeCall, IntakeResult>? group;
     // Committed rows only (written by the loop alone): source key → id, intake key → import id.
     readonly Dictionary<string, long> sourceIds = new(StringComparer.Ordinal);
     readonly Dictionary<string, long> importIds = new(StringComparer.Ordinal);
-    Task? loop;
-    long transactions, committedCalls;
     // The loop's own context with its connection kept open (no open, pragmas and close per transaction); replaced after an error.
     LeadRouterDb? context;
 
+    GroupCommit<IntakeCall, IntakeResult> Group =>
+        LazyInitializer.EnsureInitialized(ref group, () => new(WriteAsync, c => c.Rows.Count, MaxBatchLeads, "Intake", log));
+
     /// <summary>Transactions committed and calls they answered so far (calls ÷ transactions = the average group size).</summary>
-    internal (long Transactions, long Calls) Committed => (Interlocked.Read(ref transactions), Interlocked.Read(ref committedCalls));
+    internal (long Transactions, long Calls) Committed => Group.Committed;
 
     /// <summary>One queued call: its valid normalised rows, its warning count and who sent it.</summary>
-    sealed class IntakeCall(IReadOnlyList<NormalizedRow> rows, int warnings, string? importedBy, CancellationToken aborted)
-    {
-        public IReadOnlyList<NormalizedRow> Rows { get; } = rows;
-        public int Warnings { get; } = warnings;
-        public string? ImportedBy { get; } = importedBy;
-        public CancellationToken Aborted { get; } = aborted;
-        public TaskCompletionSource<IntakeResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    sealed record IntakeCall(IReadOnlyList<NormalizedRow> Rows, int Warnings, string? ImportedBy);
 
     /// <summary>Where one row of a call stands after the transaction.</summary>
     struct RowState
@@ -107,102 +94,23 @@ public sealed class IntakeWriter(
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Any(r => r.Lead is null)) throw new ArgumentException("Only valid rows can be written.", nameof(rows));
-        var call = new IntakeCall(rows, warnings, importedBy, ct);
-        lock (gate) loop ??= Task.Run(RunAsync, CancellationToken.None);
-        if (!queue.Writer.TryWrite(call)) throw new ObjectDisposedException(nameof(IntakeWriter));
-        return call.Done.Task.WaitAsync(ct);
+        return Group.SubmitAsync(new IntakeCall(rows, warnings, importedBy), ct);
     }
 
-    async Task RunAsync()
+    /// <summary>One group: its transaction (retried), then the answers; the answers failing is not a reason to write again.</summary>
+    async Task<IReadOnlyList<IntakeResult>> WriteAsync(IReadOnlyList<IntakeCall> calls)
     {
-        var batch = new List<IntakeCall>();
-        var lastBatch = 0;
-        while (await queue.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            var leads = 0;
-            // Gather: take what is queued, then let the thread pool run what is already waiting (requests being parsed
-            // right now) and take again, until a round adds nothing.
-            for (var round = 0; round < MaxGatherRounds && leads < MaxBatchLeads; round++)
-            {
-                var before = batch.Count;
-                while (leads < MaxBatchLeads && queue.Reader.TryRead(out var call))
-                {
-                    if (call.Aborted.IsCancellationRequested) { call.Done.TrySetCanceled(call.Aborted); continue; }
-                    batch.Add(call);
-                    leads += call.Rows.Count;
-                }
-                if (batch.Count == before && round > 0) break;
-                await Task.Yield();
-            }
-            // Still fewer calls than the last transaction took: its callers are probably on their way back; give them
-            // up to MaxLingerMs (a few concurrent callers then share one transaction instead of alternating 1, n-1, 1…).
-            if (batch.Count > 0 && batch.Count < lastBatch && leads < MaxBatchLeads)
-            {
-                using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(MaxLingerMs));
-                try
-                {
-                    while (batch.Count < lastBatch && leads < MaxBatchLeads && await queue.Reader.WaitToReadAsync(linger.Token))
-                        while (leads < MaxBatchLeads && queue.Reader.TryRead(out var call))
-                        {
-                            if (call.Aborted.IsCancellationRequested) { call.Done.TrySetCanceled(call.Aborted); continue; }
-                            batch.Add(call);
-                            leads += call.Rows.Count;
-                        }
-                }
-                catch (OperationCanceledException) when (linger.IsCancellationRequested)
-                {
-                    // Lingered long enough.
-                }
-            }
-            if (batch.Count == 0) continue;
-            lastBatch = batch.Count;
-            try
-            {
-                await WriteAsync(batch);
-            }
-            catch (Exception e)
-            {
-                // WriteAsync answers every call itself; this is a last resort so the loop never dies.
-                log.LogError(e, "Intake batch of {Calls} calls failed", batch.Count);
-                foreach (var c in batch) c.Done.TrySetException(e);
-            }
-        }
-    }
-
-    async Task WriteAsync(IReadOnlyList<IntakeCall> calls)
-    {
-        Written written;
-        try
-        {
-            written = await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
-        }
-        catch (Exception e) when (calls.Count > 1)
-        {
-            log.LogWarning(e, "Intake batch of {Calls} calls failed; writing each call alone", calls.Count);
-            foreach (var call in calls) await WriteAsync([call]);
-            return;
-        }
-        catch (Exception e)
-        {
-            calls[0].Done.TrySetException(e);
-            return;
-        }
-
-        Interlocked.Increment(ref transactions);
-        Interlocked.Add(ref committedCalls, calls.Count);
+        var written = await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
         foreach (var (key, id) in written.NewSources) sourceIds[key] = id;
         foreach (var (key, id) in written.NewImports) importIds[key] = id;
         try
         {
-            var results = await AnswerAsync(written, CancellationToken.None);
-            for (var i = 0; i < calls.Count; i++) calls[i].Done.TrySetResult(results[i]);
+            return await AnswerAsync(written, CancellationToken.None);
         }
         catch (Exception e)
         {
             // The leads are committed; a repeat of the call reports them as duplicates.
-            log.LogError(e, "Intake batch of {Calls} calls was stored but its answers could not be made", calls.Count);
-            foreach (var c in calls) c.Done.TrySetException(e);
+            throw new GroupMayBeWrittenException($"Intake batch of {calls.Count} calls was stored but its answers could not be made", e);
         }
     }
 
@@ -425,10 +333,7 @@ public sealed class IntakeWriter(
     /// <summary>Stops taking calls and waits until the queued ones are written.</summary>
     public async ValueTask DisposeAsync()
     {
-        queue.Writer.TryComplete();
-        Task? running;
-        lock (gate) running = loop;
-        if (running is not null) await running;
+        await Group.DisposeAsync();
         if (context is not null) await context.DisposeAsync();
     }
 }

@@ -2,6 +2,7 @@ using System.Data;
 using System.Text;
 using LeadRouter.Data;
 using LeadRouter.Data.Members;
+using LeadRouter.Web.Features.Platform;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -39,12 +40,17 @@ public abstract record DownloadOutcome
 /// Member files (seed 002): listing, the CSV content and downloads with their count and last time. A file's bytes are
 /// rendered from its run's shares once, on its first download or export, and stored (<see cref="MemberFileCsv"/>), so
 /// every later download and <c>files export</c> serve the same bytes; each node also keeps recently served files in
-/// memory (<see cref="MembersOptions.FileCacheMegabytes"/>). A download is then one conditional UPDATE, which checks
-/// that the file is the caller's and counts it.
+/// memory (<see cref="MembersOptions.FileCacheMegabytes"/>) with their member (a file's member never changes). A download
+/// checks that the file is the caller's, then counts itself through <see cref="DownloadCounts"/>' group commit and is
+/// answered once the count is committed.
 /// </summary>
-public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvider clock, IOptions<MembersOptions> options) : IDisposable
+public sealed class MemberFiles(
+    IDbContextFactory<LeadRouterDb> dbs, DownloadCounts counts, TimeProvider clock, IOptions<MembersOptions> options) : IDisposable
 {
     readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1L, options.Value.FileCacheMegabytes) * 1024 * 1024 });
+
+    /// <summary>A served file as this node keeps it: its member (never changes) and its content.</summary>
+    sealed record CachedFile(long MemberId, MemberFileContent Content);
 
     /// <summary>A member's files, newest first; <paramref name="limit"/> 1–100.</summary>
     public async Task<MemberFilePage> ListAsync(long memberId, int page, int limit, CancellationToken ct)
@@ -90,7 +96,7 @@ public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvide
     public async Task<MemberFileContent?> ContentAsync(long fileId, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await db.MemberFiles.AnyAsync(f => f.Id == fileId, ct) ? await ContentAsync(db, fileId, ct) : null;
+        return await FileAsync(db, fileId, ct) is { } file ? file.Content : null;
     }
 
     /// <summary>
@@ -98,58 +104,55 @@ public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvide
     /// + 1 with the last download time now. Unlimited downloads; files stay available after a subscription ends.
     /// </summary>
     /// <returns><see cref="DownloadOutcome.NotFound"/> for an unknown file, <see cref="DownloadOutcome.Forbidden"/> when the file
-    /// is not <paramref name="callerMemberId"/>'s (or that is null).</returns>
-    public Task<DownloadOutcome> DownloadAsync(long fileId, long? callerMemberId, CancellationToken ct) =>
-        callerMemberId is { } memberId
-            ? DownloadAsync(fileId, db => db.MemberFiles.Where(f => f.Id == fileId && f.MemberId == memberId), ct)
-            : NotOwnedAsync(fileId, ct);
+    /// is not <paramref name="callerMemberId"/>'s (or that is null); the file once its download is counted (committed).</returns>
+    public async Task<DownloadOutcome> DownloadAsync(long fileId, long? callerMemberId, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await DownloadAsync(db, fileId, owner => Task.FromResult(owner == callerMemberId), ct);
+    }
 
     /// <summary>
     /// The same as <see cref="DownloadAsync(long, long?, CancellationToken)"/> for the member linked to a login (Identity
-    /// user id; seed 002's <c>GET /api/users/leads/download/{file_id}</c>): the login's member is matched inside the
-    /// UPDATE that counts the download, so a download costs one statement once the file's bytes are cached.
+    /// user id; seed 002's <c>GET /api/users/leads/download/{file_id}</c>). Once the file is cached on this node a download
+    /// costs one read (is the file's member this login's?) and a share of one group-commit transaction.
     /// </summary>
-    public Task<DownloadOutcome> DownloadForUserAsync(long fileId, string? userId, CancellationToken ct) =>
-        userId is not null
-            ? DownloadAsync(fileId, db => db.MemberFiles.Where(f => f.Id == fileId && db.Members.Any(m => m.Id == f.MemberId && m.UserId == userId)), ct)
-            : NotOwnedAsync(fileId, ct);
+    public async Task<DownloadOutcome> DownloadForUserAsync(long fileId, string? userId, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await DownloadAsync(db, fileId, async owner => userId is not null && await IsMemberOfUser.For(db)(db, owner, userId, ct), ct);
+    }
+
+    /// <summary>Whether member <c>id</c> is linked to login <c>userId</c> (one primary key read, compiled once per model).</summary>
+    static readonly PerModel<Func<LeadRouterDb, long, string, CancellationToken, Task<bool>>> IsMemberOfUser = new(() => EF.CompileAsyncQuery(
+        (LeadRouterDb db, long id, string userId, CancellationToken ct) => db.Members.Any(m => m.Id == id && m.UserId == userId)));
 
     /// <summary>
-    /// Ownership is checked by the database: <paramref name="owned"/> selects the file only when it is the caller's, and
-    /// the download is counted by one conditional UPDATE over it. On the first download on this node the bytes are
-    /// loaded (or rendered and stored) after a read of the same condition, and the count is written once they are in hand.
+    /// Ownership first: the file's member (cached with the file, else read) must pass <paramref name="isCaller"/>, before
+    /// anything is rendered or counted. Then the content (cached, stored, or rendered and stored once) and the count,
+    /// which is committed before this returns.
     /// </summary>
-    async Task<DownloadOutcome> DownloadAsync(long fileId, Func<LeadRouterDb, IQueryable<MemberFile>> owned, CancellationToken ct)
+    async Task<DownloadOutcome> DownloadAsync(LeadRouterDb db, long fileId, Func<long, Task<bool>> isCaller, CancellationToken ct)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        if (!cache.TryGetValue(fileId, out MemberFileContent? content) || content is null)
-        {
-            if (!await owned(db).AnyAsync(ct)) return await MissingAsync(db, fileId, ct);
-            content = await ContentAsync(db, fileId, ct);
-        }
-
-        var now = clock.GetUtcNow();
-        var counted = await owned(db).ExecuteUpdateAsync(s => s
-            .SetProperty(f => f.DownloadCount, f => f.DownloadCount + 1)
-            .SetProperty(f => f.LastDownloadAt, now), ct);
-        return counted == 1 ? new DownloadOutcome.File(content) : await MissingAsync(db, fileId, ct);
+        var owner = cache.TryGetValue(fileId, out CachedFile? cached) && cached is not null
+            ? cached.MemberId
+            : await db.MemberFiles.Where(f => f.Id == fileId).Select(f => (long?)f.MemberId).SingleOrDefaultAsync(ct);
+        if (owner is not { } memberId) return new DownloadOutcome.NotFound();
+        if (!await isCaller(memberId)) return new DownloadOutcome.Forbidden();
+        var file = cached ?? await FileAsync(db, fileId, ct);
+        if (file is null) return new DownloadOutcome.NotFound();
+        return await counts.CountAsync(fileId, clock.GetUtcNow(), ct) ? new DownloadOutcome.File(file.Content) : new DownloadOutcome.NotFound();
     }
 
-    async Task<DownloadOutcome> NotOwnedAsync(long fileId, CancellationToken ct)
+    /// <summary>
+    /// An existing file with its content: from this node's cache, else the stored bytes, else rendered now and stored once;
+    /// null for an unknown file.
+    /// </summary>
+    async Task<CachedFile?> FileAsync(LeadRouterDb db, long fileId, CancellationToken ct)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        return await MissingAsync(db, fileId, ct);
-    }
-
-    static async Task<DownloadOutcome> MissingAsync(LeadRouterDb db, long fileId, CancellationToken ct) =>
-        await db.MemberFiles.AnyAsync(f => f.Id == fileId, ct) ? new DownloadOutcome.Forbidden() : new DownloadOutcome.NotFound();
-
-    /// <summary>An existing file's content: from this node's cache, else the stored bytes, else rendered now and stored once.</summary>
-    async Task<MemberFileContent> ContentAsync(LeadRouterDb db, long fileId, CancellationToken ct)
-    {
-        if (cache.TryGetValue(fileId, out MemberFileContent? cached) && cached is not null) return cached;
+        if (cache.TryGetValue(fileId, out CachedFile? cached) && cached is not null) return cached;
         var file = await db.MemberFiles.AsNoTracking().Where(f => f.Id == fileId)
-            .Select(f => new { f.MemberId, f.RunId, f.Name, f.LeadCount }).SingleAsync(ct);
+            .Select(f => new { f.MemberId, f.RunId, f.Name, f.LeadCount }).SingleOrDefaultAsync(ct);
+        if (file is null) return null;
         var bytes = await db.MemberFileCsvs.Where(c => c.FileId == fileId).Select(c => c.Content).SingleOrDefaultAsync(ct);
         if (bytes is null)
         {
@@ -172,10 +175,10 @@ public sealed class MemberFiles(IDbContextFactory<LeadRouterDb> dbs, TimeProvide
             bytes = await db.MemberFileCsvs.Where(c => c.FileId == fileId).Select(c => c.Content).SingleAsync(ct);
         }
 
-        var content = new MemberFileContent(fileId, file.Name, bytes, file.LeadCount);
+        var entry = new CachedFile(file.MemberId, new MemberFileContent(fileId, file.Name, bytes, file.LeadCount));
         if (options.Value.FileCacheMegabytes > 0)
-            cache.Set(fileId, content, new MemoryCacheEntryOptions { Size = bytes.Length + 256, SlidingExpiration = TimeSpan.FromHours(1) });
-        return content;
+            cache.Set(fileId, entry, new MemoryCacheEntryOptions { Size = bytes.Length + 256, SlidingExpiration = TimeSpan.FromHours(1) });
+        return entry;
     }
 
     /// <summary>Releases the in-memory file cache.</summary>

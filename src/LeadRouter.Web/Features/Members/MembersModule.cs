@@ -52,6 +52,7 @@ public static class MembersModule
         builder.Services.AddScoped<MemberDirectory>();
         builder.Services.AddSingleton<ImportMembers>();
         builder.Services.AddSingleton<RunDistribution>();
+        builder.Services.AddSingleton<DownloadCounts>();
         builder.Services.AddSingleton<MemberFiles>();
         builder.Services.AddSingleton<DistributionQueries>();
         builder.Services.AddSingleton<DistributionOverview>();
