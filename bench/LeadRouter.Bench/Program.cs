@@ -19,6 +19,7 @@ try
         "dispatch" => await DispatchLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "members" => await MembersLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "downloads" => await DownloadsLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
+        DownloadsLoad.ClientMode => await DownloadsLoad.RunClientAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "report" => await ReportLoad.RunAsync(new BenchArgs(args.Skip(1)), cts.Token),
         "micro" => RunMicro(args.Skip(1).ToArray()),
         _ => BenchArgs.Usage(),
