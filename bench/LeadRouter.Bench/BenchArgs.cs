@@ -55,7 +55,7 @@ sealed class BenchArgs
               dispatch [--db DB] [--deliveries N]         N due deliveries pushed to a local receiver until all are delivered
               members [--db DB] [--leads N] [--members M] [--profile]
                                                           one distribution run of an N-lead member import to M members
-              downloads [--db DB] [--leads N] [--concurrency C] [--requests R] [--client-process]
+              downloads [--db DB] [--leads N] [--concurrency C] [--requests R] [--warmup W] [--client-process]
                                                           concurrent member file downloads over HTTP against GET /health
                                                           (--client-process: the client in a second OS process)
               report [--db DB] [--leads N] [--postbacks P]
