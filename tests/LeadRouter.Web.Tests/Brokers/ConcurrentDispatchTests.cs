@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
@@ -93,8 +92,7 @@ public abstract class ConcurrentDispatchTests<TApp>(TApp app) : AppTests<TApp>(a
             await using var tx = await other.Database.BeginTransactionAsync(Ct);
             await other.Leads.Where(l => l.Id == leads[1]).ExecuteUpdateAsync(s => s.SetProperty(l => l.Name, "held"), Ct);
             var draining = Task.Run(() => dispatcher.DrainAsync(Ct), Ct);
-            if (postgres) await WaitForALockWaitAsync();
-            else await Task.Delay(300, Ct);
+            await App.WaitUntilSomeoneWaitsForALockAsync();
             await other.Leads.Where(l => l.Id == leads[0]).ExecuteUpdateAsync(s => s.SetProperty(l => l.Name, "held"), Ct);
             await tx.CommitAsync(Ct);
             attempts = await draining;
@@ -133,20 +131,6 @@ public abstract class ConcurrentDispatchTests<TApp>(TApp app) : AppTests<TApp>(a
             await db.Leads.Where(l => leads.Contains(l.Id)).ExecuteUpdateAsync(s => s.SetProperty(l => l.Country, country), Ct);
         var run = await App.Get<RouteLeads>().RouteLeadIdsAsync(leads, RoutingTrigger.Api, Ct);
         return (brokerIds, leads, run.Routed);
-    }
-
-    /// <summary>Waits until a session of this test's PostgreSQL database waits for a lock.</summary>
-    async Task WaitForALockWaitAsync()
-    {
-        await using var db = App.CreateDb();
-        var watch = Stopwatch.StartNew();
-        while (await db.Database.SqlQueryRaw<int>(
-                   """SELECT count(*)::int AS "Value" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'""")
-                   .SingleAsync(Ct) == 0)
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), "the dispatcher never waited for the held lead");
-            await Task.Delay(20, Ct);
-        }
     }
 
     static int Success(long leadId) => 200 + (int)(leadId / 3 % 3);
