@@ -28,7 +28,9 @@ namespace LeadRouter.Data.Postgres.Migrations
     /// between a routing row and a delivery or postback of its lead written at the same time. Each cell is striped over
     /// 16 rows by lead id (<c>"Slot"</c>): a lock on a rollup row is held until commit, and concurrent pushes and
     /// postbacks of different leads would otherwise all queue on the one row of their broker, country and day. The rows
-    /// written before this migration are counted in stripe 0.
+    /// written before this migration are counted in stripe 0. From migration <c>BrokerReportLockOrder</c> on, each upsert
+    /// writes its rollup rows in key order (see <see cref="Keys"/>), so two statements never lock shared rollup rows in
+    /// opposite orders.
     /// </para>
     /// </summary>
     public partial class BrokerReportRollups
@@ -82,8 +84,8 @@ namespace LeadRouter.Data.Postgres.Migrations
         static string Qualified(string table, string columns) =>
             string.Join(", ", System.Linq.Enumerable.Select(columns.Split(','), c => $"{table}.\"{c.Trim()}\""));
 
-        static string Function(string name, string changes, string body) => $$"""
-            CREATE FUNCTION {{name}}() RETURNS trigger LANGUAGE plpgsql {{PointLookups}} AS $fn$
+        static string Function(string name, string changes, string body, bool replace) => $$"""
+            {{(replace ? "CREATE OR REPLACE FUNCTION" : "CREATE FUNCTION")}} {{name}}() RETURNS trigger LANGUAGE plpgsql {{PointLookups}} AS $fn$
             BEGIN
                 IF NOT EXISTS ({{changes}}) THEN RETURN NULL; END IF;
                 -- The leads' rows, in id order: writes about one lead from other transactions wait here (or we wait for them).
@@ -95,11 +97,23 @@ namespace LeadRouter.Data.Postgres.Migrations
 
         const string DayOf = "(a.\"RoutedAt\" AT TIME ZONE 'UTC')::date";
 
+        /// <summary>
+        /// The GROUP BY of a rollup upsert over its first <paramref name="keys"/> columns (the rollup row's key). When
+        /// <paramref name="ordered"/> (from migration <c>BrokerReportLockOrder</c> on), the rows are also ordered by those
+        /// columns, so the upsert writes, and locks, its rollup rows in key order: two transactions that both update some of
+        /// the same rollup rows then wait for each other at most, instead of each holding a row the other needs next.
+        /// </summary>
+        static string Keys(int keys, bool ordered)
+        {
+            var columns = string.Join(", ", Enumerable.Range(1, keys));
+            return ordered ? $"GROUP BY {columns} ORDER BY {columns}" : $"GROUP BY {columns}";
+        }
+
         /// <summary>The stripe of a lead's rows in the rollups (<c>"Slot"</c>): its id mod 16.</summary>
         static string Slot(string alias) => $"({alias}.\"LeadId\" % 16)::smallint";
 
         /// <summary>Routing rows add (or remove) themselves and everything their (lead, broker) pairs have so far.</summary>
-        static string AssignmentBody(string changes) => $"""
+        static string AssignmentBody(string changes, bool ordered) => $"""
                 WITH c AS ({changes}),
                 r AS (
                     SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date AS day, c."BrokerId", c."Country", c."Priority", {Slot("c")} AS slot, c.s, x.*, e.*
@@ -115,21 +129,21 @@ namespace LeadRouter.Data.Postgres.Migrations
                 SELECT day, "BrokerId", "Country", "Priority", slot, SUM(s), SUM(s * (delivered > 0)::int), SUM(s * delivered), SUM(s * rejected), SUM(s * dead),
                     SUM(s * (accepted > 0)::int), SUM(s * (rejected_events > 0)::int), SUM(s * (duplicates > 0)::int), SUM(s * (converted > 0)::int),
                     SUM(s * deposits)
-                FROM r GROUP BY 1, 2, 3, 4, 5
+                FROM r {Keys(5, ordered)}
                 {OnTotals}
                 WITH c AS ({changes})
                 INSERT INTO "BrokerReportRevenue" AS t ("Day", "BrokerId", "Country", "Priority", "Slot", "Currency", "Deposits", "AmountMinor")
                 SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date, c."BrokerId", c."Country", c."Priority", {Slot("c")}, e."Currency", SUM(c.s), SUM(c.s * e."AmountMinor")
                 FROM c JOIN "LeadEvents" e ON e."LeadId" = c."LeadId" AND e."BrokerId" = c."BrokerId"
                 WHERE e."Event" = 'Deposit' AND e."AmountMinor" IS NOT NULL AND e."Currency" IS NOT NULL
-                GROUP BY 1, 2, 3, 4, 5, 6
+                {Keys(6, ordered)}
                 {OnRevenue}
                 WITH c AS ({changes})
                 INSERT INTO "BrokerReportResponseTimes" AS t ("Day", "BrokerId", "Country", "Priority", "Slot", "DurationMs", "Attempts")
                 SELECT (c."RoutedAt" AT TIME ZONE 'UTC')::date, c."BrokerId", c."Country", c."Priority", {Slot("c")}, l."DurationMs", SUM(c.s)
                 FROM c JOIN "LeadPushLogs" l ON l."LeadId" = c."LeadId" AND l."BrokerId" = c."BrokerId"
                 WHERE NOT l."Test"
-                GROUP BY 1, 2, 3, 4, 5, 6
+                {Keys(6, ordered)}
                 {OnTimes}
             """;
 
@@ -137,7 +151,7 @@ namespace LeadRouter.Data.Postgres.Migrations
         /// Finished deliveries add or remove their status. A pair's "delivered" lead flips when its count of delivered pushes
         /// goes from 0 or to 0: after = the count now, before = after - this statement's change.
         /// </summary>
-        static string DeliveryBody(string changes) => $"""
+        static string DeliveryBody(string changes, bool ordered) => $"""
                 WITH c AS ({changes}),
                 p AS (
                     SELECT c."LeadId", c."BrokerId", COALESCE(SUM(c.s) FILTER (WHERE c."Status" = 'Delivered'), 0) AS delivered,
@@ -151,12 +165,12 @@ namespace LeadRouter.Data.Postgres.Migrations
                 INSERT INTO "BrokerReportDays" AS t ({Totals})
                 SELECT day, "BrokerId", "Country", "Priority", slot, 0, SUM((now_delivered > 0)::int - (now_delivered - delivered > 0)::int), SUM(delivered), SUM(rejected), SUM(dead),
                     0, 0, 0, 0, 0
-                FROM f GROUP BY 1, 2, 3, 4, 5
+                FROM f {Keys(5, ordered)}
                 {OnTotals}
             """;
 
         /// <summary>Postbacks add or remove themselves: lead flags (first / last of a kind, as for deliveries), deposits and revenue.</summary>
-        static string EventBody(string changes)
+        static string EventBody(string changes, bool ordered)
         {
             string Delta(string ev) => $"COALESCE(SUM(c.s) FILTER (WHERE c.\"Event\" = '{ev}'), 0)";
             string Now(string ev) => $"COUNT(*) FILTER (WHERE e.\"Event\" = '{ev}')";
@@ -178,43 +192,47 @@ namespace LeadRouter.Data.Postgres.Migrations
                     SELECT day, "BrokerId", "Country", "Priority", slot, 0, 0, 0, 0, 0,
                         {Flag("accepted", "now_accepted")}, {Flag("rejected", "now_rejected")}, {Flag("duplicates", "now_duplicates")},
                         {Flag("converted", "now_converted")}, SUM(deposits)
-                    FROM f GROUP BY 1, 2, 3, 4, 5
+                    FROM f {Keys(5, ordered)}
                     {OnTotals}
                     WITH c AS ({changes})
                     INSERT INTO "BrokerReportRevenue" AS t ("Day", "BrokerId", "Country", "Priority", "Slot", "Currency", "Deposits", "AmountMinor")
                     SELECT {DayOf}, a."BrokerId", a."Country", a."Priority", {Slot("c")}, c."Currency", SUM(c.s), SUM(c.s * c."AmountMinor")
                     FROM c JOIN "BrokerAssignments" a ON a."LeadId" = c."LeadId" AND a."BrokerId" = c."BrokerId"
                     WHERE c."Event" = 'Deposit' AND c."AmountMinor" IS NOT NULL AND c."Currency" IS NOT NULL
-                    GROUP BY 1, 2, 3, 4, 5, 6
+                    {Keys(6, ordered)}
                     {OnRevenue}
                 """;
         }
 
         /// <summary>Push attempts (not test pushes) add or remove one count each at their duration.</summary>
-        static string AttemptBody(string changes) => $"""
+        static string AttemptBody(string changes, bool ordered) => $"""
                 WITH c AS ({changes})
                 INSERT INTO "BrokerReportResponseTimes" AS t ("Day", "BrokerId", "Country", "Priority", "Slot", "DurationMs", "Attempts")
                 SELECT {DayOf}, a."BrokerId", a."Country", a."Priority", {Slot("c")}, c."DurationMs", SUM(c.s)
                 FROM c JOIN "BrokerAssignments" a ON a."LeadId" = c."LeadId" AND a."BrokerId" = c."BrokerId"
                 WHERE NOT c."Test"
-                GROUP BY 1, 2, 3, 4, 5, 6
+                {Keys(6, ordered)}
                 {OnTimes}
             """;
 
-        /// <summary>Per table: the function and statement trigger of each operation, over that statement's transition tables.</summary>
-        static IEnumerable<string> TableTriggers(string table, string columns, string watched, string? relevant, Func<string, string> body)
+        /// <summary>
+        /// Per table: the function and statement trigger of each operation, over that statement's transition tables. The
+        /// functions' upserts run in key order when <paramref name="ordered"/>; <paramref name="replace"/> makes them
+        /// <c>CREATE OR REPLACE</c>.
+        /// </summary>
+        static IEnumerable<(string Function, string Trigger)> TableTriggers(
+            string table, string columns, string watched, string? relevant, Func<string, bool, string> body, bool ordered, bool replace)
         {
             foreach (var op in new[] { "insert", "delete", "update" })
             {
                 var changes = Changes(op, columns, watched);
                 if (relevant is not null) changes = $"SELECT * FROM ({changes}) r WHERE {relevant}";
                 var function = $"lr_report_{table.ToLowerInvariant()}_{op}";
-                yield return Function(function, changes, body(changes));
                 var referencing = op switch { "insert" => "NEW TABLE AS n", "delete" => "OLD TABLE AS o", _ => "OLD TABLE AS o NEW TABLE AS n" };
-                yield return $"""
+                yield return (Function(function, changes, body(changes, ordered), replace), $"""
                     CREATE TRIGGER "{table}_report_{op}" AFTER {op.ToUpperInvariant()} ON "{table}"
                         REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}();
-                    """;
+                    """);
             }
         }
 
@@ -252,16 +270,31 @@ namespace LeadRouter.Data.Postgres.Migrations
                 GROUP BY 1, 2, 3, 4, 5, 6;
                 """);
 
-            foreach (var sql in TableTriggers("BrokerAssignments", "LeadId, BrokerId, Country, Priority, RoutedAt",
-                         "LeadId, BrokerId, Country, Priority, RoutedAt", null, AssignmentBody)
-                     .Concat(TableTriggers("Deliveries", "Id, LeadId, BrokerId, Status", "LeadId, BrokerId, Status", "r.\"Status\" <> 'Pending'", DeliveryBody))
-                     .Concat(TableTriggers("LeadEvents", "Id, LeadId, BrokerId, Event, AmountMinor, Currency",
-                         "LeadId, BrokerId, Event, AmountMinor, Currency",
-                         "r.\"Event\" IN ('Accepted', 'Rejected', 'Duplicate', 'Converted', 'Deposit')", EventBody))
-                     .Concat(TableTriggers("LeadPushLogs", "LeadId, BrokerId, Test, DurationMs", "LeadId, BrokerId, Test, DurationMs",
-                         "NOT r.\"Test\" AND r.\"LeadId\" IS NOT NULL", AttemptBody)))
-                b.Sql(sql);
+            foreach (var (function, trigger) in ReportTriggers(ordered: false, replace: false))
+            {
+                b.Sql(function);
+                b.Sql(trigger);
+            }
         }
+
+        /// <summary>The functions and statement triggers of the four tables the rollups count.</summary>
+        static IEnumerable<(string Function, string Trigger)> ReportTriggers(bool ordered, bool replace) =>
+            TableTriggers("BrokerAssignments", "LeadId, BrokerId, Country, Priority, RoutedAt",
+                    "LeadId, BrokerId, Country, Priority, RoutedAt", null, AssignmentBody, ordered, replace)
+                .Concat(TableTriggers("Deliveries", "Id, LeadId, BrokerId, Status", "LeadId, BrokerId, Status", "r.\"Status\" <> 'Pending'",
+                    DeliveryBody, ordered, replace))
+                .Concat(TableTriggers("LeadEvents", "Id, LeadId, BrokerId, Event, AmountMinor, Currency",
+                    "LeadId, BrokerId, Event, AmountMinor, Currency",
+                    "r.\"Event\" IN ('Accepted', 'Rejected', 'Duplicate', 'Converted', 'Deposit')", EventBody, ordered, replace))
+                .Concat(TableTriggers("LeadPushLogs", "LeadId, BrokerId, Test, DurationMs", "LeadId, BrokerId, Test, DurationMs",
+                    "NOT r.\"Test\" AND r.\"LeadId\" IS NOT NULL", AttemptBody, ordered, replace));
+
+        /// <summary>
+        /// <c>CREATE OR REPLACE</c> of every report trigger function, with its upserts in key order or (to go back) as this
+        /// migration made them. The triggers stay as they are: they call the functions by name.
+        /// </summary>
+        internal static IEnumerable<string> ReplaceReportFunctions(bool ordered) =>
+            ReportTriggers(ordered, replace: true).Select(t => t.Function);
 
         static void DropReportTriggers(MigrationBuilder b)
         {

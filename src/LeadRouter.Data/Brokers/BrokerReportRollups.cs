@@ -12,7 +12,11 @@ namespace LeadRouter.Data.Brokers;
 /// transaction of the write itself, so it is never stale and matches a recount from those rows at every commit: a
 /// delivery, push attempt or postback counts for a lead only while the lead has a routing row for that broker (a lead
 /// failed over to another broker leaves this cell with its routing row). On PostgreSQL each trigger first locks the
-/// lead's row, so writes about one lead apply one after the other and the "leads with …" counts stay exact.
+/// lead's row, so writes about one lead apply one after the other and the "leads with …" counts stay exact; then it
+/// writes the rollup rows in key order (day, broker, country, priority, stripe, …), so two statements touching the same
+/// rollup rows queue instead of deadlocking. A transaction that writes many leads' rows to these tables keeps that order
+/// across its statements by locking its leads first (id order) and writing each table in one statement (as the delivery
+/// dispatcher records a batch).
 /// </para>
 /// </summary>
 public sealed class BrokerReportDay

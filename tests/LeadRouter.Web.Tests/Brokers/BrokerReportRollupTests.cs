@@ -31,7 +31,7 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         for (var i = 0; i < 5; i++) db.BrokerAssignments.Add(Route(leads[i], b1, i % 2 == 0 ? "AE" : "SA", i < 3 ? Day1 : Day2));
         db.BrokerAssignments.Add(Route(leads[5], b2, "", Day2));
         await db.SaveChangesAsync(Ct);
-        await AssertRollupsMatchAsync(App, b1, b2);
+        await ReportRollupRecount.AssertMatchAsync(App, b1, b2);
 
         // Deliveries, attempts and postbacks, including ones of lead 6, pushed to B1 by hand before it was routed there.
         var pending = db.Deliveries.Add(Delivery(leads[0], b1, DeliveryStatus.Pending)).Entity;
@@ -47,19 +47,19 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
             Event(leads[0], b1, PostbackEvent.Deposit), Event(leads[2], b1, PostbackEvent.Deposit, 250, "EUR"), Event(leads[2], b1, PostbackEvent.Converted),
             Event(leads[2], b1, PostbackEvent.Contacted), Event(leads[6], b1, PostbackEvent.Accepted), Event(leads[6], b1, PostbackEvent.Deposit, 700, "USD"));
         await db.SaveChangesAsync(Ct);
-        await AssertRollupsMatchAsync(App, b1, b2);
+        await ReportRollupRecount.AssertMatchAsync(App, b1, b2);
 
         // Status changes, deletes and updates of every table.
         pending.Status = DeliveryStatus.Delivered;
         await db.SaveChangesAsync(Ct);
-        await AssertRollupsMatchAsync(App, b1, b2);
+        await ReportRollupRecount.AssertMatchAsync(App, b1, b2);
         pending.Status = DeliveryStatus.Rejected;
         db.Deliveries.Remove(second);
         db.LeadEvents.Remove(accepted);
         rejected.Event = PostbackEvent.Duplicate;
         db.PushLogs.Remove(attempt);
         await db.SaveChangesAsync(Ct);
-        await AssertRollupsMatchAsync(App, b1, b2);
+        await ReportRollupRecount.AssertMatchAsync(App, b1, b2);
 
         // Lead 6 is routed to B1 now (its earlier push, attempt and postbacks join the cell); lead 2 fails over from B1 to
         // B2 (its dead push and postbacks stay with B1's lead and leave the report); lead 4 moves to another country.
@@ -68,10 +68,10 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         db.BrokerAssignments.Add(Route(leads[2], b2, "SA", Day3));
         await db.SaveChangesAsync(Ct);
         await db.BrokerAssignments.Where(a => a.LeadId == leads[4]).ExecuteUpdateAsync(s => s.SetProperty(a => a.Country, "QA"), Ct);
-        await AssertRollupsMatchAsync(App, b1, b2);
+        await ReportRollupRecount.AssertMatchAsync(App, b1, b2);
 
         await using var check = App.CreateDb();
-        var day1 = (await SumDaysAsync(check, b1)).Single(r => r.Day == DateOnly.FromDateTime(Day1.UtcDateTime) && r.Country == "AE");
+        var day1 = (await ReportRollupRecount.SumDaysAsync(check, b1)).Single(r => r.Day == DateOnly.FromDateTime(Day1.UtcDateTime) && r.Country == "AE");
         Assert.Equal((1L, 0L, 0L, 1L, 0L, 1L, 2L), (day1.Routed, day1.DeliveredLeads, day1.Delivered, day1.Rejected, day1.Dead, day1.AcceptedLeads, day1.Deposits));
     }
 
@@ -105,9 +105,9 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         }
 
         await using var check = App.CreateDb();
-        var row = (await SumDaysAsync(check, b1)).Single();
+        var row = (await ReportRollupRecount.SumDaysAsync(check, b1)).Single();
         Assert.Equal((1L, 2L, 1L), (row.DeliveredLeads, row.Delivered, row.AcceptedLeads));
-        await AssertRollupsMatchAsync(App, b1);
+        await ReportRollupRecount.AssertMatchAsync(App, b1);
     }
 
     [Fact]
@@ -131,14 +131,14 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
 
         await using (var db = fresh.CreateDb())
             await db.Database.MigrateAsync(Ct);
-        await AssertRollupsMatchAsync(fresh, b1, b2);
+        await ReportRollupRecount.AssertMatchAsync(fresh, b1, b2);
         await using (var db = fresh.CreateDb())
         {
             db.BrokerAssignments.Add(Route(leads[3], b1, "SA", Day2));
             await db.SaveChangesAsync(Ct);
         }
 
-        await AssertRollupsMatchAsync(fresh, b1, b2);
+        await ReportRollupRecount.AssertMatchAsync(fresh, b1, b2);
     }
 
     static async Task<(long B1, long B2)> BrokersAsync(LeadRouterApp app)
@@ -179,84 +179,6 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         LeadStatusAfter = LeadStatus.Pending,
         AuthMethod = "token",
     };
-
-    /// <summary>The daily rollups of these brokers with their stripes summed (one row per cell).</summary>
-    static async Task<List<BrokerReportDay>> SumDaysAsync(LeadRouterDb db, params long[] brokers) =>
-        (await db.BrokerReportDays.AsNoTracking().Where(r => brokers.Contains(r.BrokerId)).ToListAsync(Ct))
-            .GroupBy(r => (r.Day, r.BrokerId, r.Country, r.Priority))
-            .Select(g => new BrokerReportDay
-            {
-                Day = g.Key.Day,
-                BrokerId = g.Key.BrokerId,
-                Country = g.Key.Country,
-                Priority = g.Key.Priority,
-                Routed = g.Sum(r => r.Routed),
-                DeliveredLeads = g.Sum(r => r.DeliveredLeads),
-                Delivered = g.Sum(r => r.Delivered),
-                Rejected = g.Sum(r => r.Rejected),
-                Dead = g.Sum(r => r.Dead),
-                AcceptedLeads = g.Sum(r => r.AcceptedLeads),
-                RejectedLeads = g.Sum(r => r.RejectedLeads),
-                DuplicateLeads = g.Sum(r => r.DuplicateLeads),
-                ConvertedLeads = g.Sum(r => r.ConvertedLeads),
-                Deposits = g.Sum(r => r.Deposits),
-            }).ToList();
-
-    /// <summary>The rollups of these brokers (rows left at zero by deletes ignored) against a recount from the raw rows.</summary>
-    static async Task AssertRollupsMatchAsync(LeadRouterApp app, params long[] brokers)
-    {
-        await using var db = app.CreateDb();
-        var routes = await db.BrokerAssignments.AsNoTracking().Where(a => brokers.Contains(a.BrokerId)).ToListAsync(Ct);
-        var deliveries = await db.Deliveries.AsNoTracking().Where(d => brokers.Contains(d.BrokerId)).ToListAsync(Ct);
-        var attempts = await db.PushLogs.AsNoTracking().Where(l => brokers.Contains(l.BrokerId) && !l.Test && l.LeadId != null).ToListAsync(Ct);
-        var events = await db.LeadEvents.AsNoTracking().Where(e => brokers.Contains(e.BrokerId)).ToListAsync(Ct);
-        string Cell(BrokerAssignment a) => $"{DateOnly.FromDateTime(a.RoutedAt.UtcDateTime):yyyy-MM-dd}|{a.BrokerId}|{a.Country}|{a.Priority}";
-        var routeOf = routes.ToDictionary(a => (a.LeadId, a.BrokerId));
-
-        var expectedDays = routes.GroupBy(Cell).Select(g =>
-        {
-            var pairs = g.Select(a => (a.LeadId, a.BrokerId)).ToHashSet();
-            var ds = deliveries.Where(d => pairs.Contains((d.LeadId, d.BrokerId))).ToList();
-            var es = events.Where(e => pairs.Contains((e.LeadId, e.BrokerId))).ToList();
-            long Leads(PostbackEvent ev) => es.Where(e => e.Event == ev).Select(e => e.LeadId).Distinct().Count();
-            long Pushes(DeliveryStatus s) => ds.Count(d => d.Status == s);
-            return $"{g.Key}|{g.Count()}|{ds.Where(d => d.Status == DeliveryStatus.Delivered).Select(d => d.LeadId).Distinct().Count()}|" +
-                $"{Pushes(DeliveryStatus.Delivered)}|{Pushes(DeliveryStatus.Rejected)}|{Pushes(DeliveryStatus.Dead)}|" +
-                $"{Leads(PostbackEvent.Accepted)}|{Leads(PostbackEvent.Rejected)}|{Leads(PostbackEvent.Duplicate)}|{Leads(PostbackEvent.Converted)}|" +
-                $"{es.Count(e => e.Event == PostbackEvent.Deposit)}";
-        }).Order(StringComparer.Ordinal).ToList();
-        var expectedRevenue = events.Where(e => e.Event == PostbackEvent.Deposit && e.AmountMinor is not null && e.Currency is not null
-                && routeOf.ContainsKey((e.LeadId, e.BrokerId)))
-            .GroupBy(e => $"{Cell(routeOf[(e.LeadId, e.BrokerId)])}|{e.Currency}")
-            .Select(g => $"{g.Key}|{g.Count()}|{g.Sum(e => e.AmountMinor)}").Order(StringComparer.Ordinal).ToList();
-        var expectedTimes = attempts.Where(l => routeOf.ContainsKey((l.LeadId!.Value, l.BrokerId)))
-            .GroupBy(l => $"{Cell(routeOf[(l.LeadId!.Value, l.BrokerId)])}|{l.DurationMs}")
-            .Select(g => $"{g.Key}|{g.Count()}").Order(StringComparer.Ordinal).ToList();
-
-        // A cell's figures are the sum of its stripes.
-        var days = (await SumDaysAsync(db, brokers))
-            .Where(r => r.Routed != 0 || r.DeliveredLeads != 0 || r.Delivered != 0 || r.Rejected != 0 || r.Dead != 0 || r.AcceptedLeads != 0
-                || r.RejectedLeads != 0 || r.DuplicateLeads != 0 || r.ConvertedLeads != 0 || r.Deposits != 0)
-            .Select(r => $"{r.Day:yyyy-MM-dd}|{r.BrokerId}|{r.Country}|{r.Priority}|{r.Routed}|{r.DeliveredLeads}|{r.Delivered}|{r.Rejected}|{r.Dead}|" +
-                $"{r.AcceptedLeads}|{r.RejectedLeads}|{r.DuplicateLeads}|{r.ConvertedLeads}|{r.Deposits}")
-            .Order(StringComparer.Ordinal).ToList();
-        var revenue = (await db.BrokerReportRevenue.AsNoTracking().Where(r => brokers.Contains(r.BrokerId)).ToListAsync(Ct))
-            .GroupBy(r => $"{r.Day:yyyy-MM-dd}|{r.BrokerId}|{r.Country}|{r.Priority}|{r.Currency}")
-            .Select(g => (g.Key, Deposits: g.Sum(r => r.Deposits), Minor: g.Sum(r => r.AmountMinor)))
-            .Where(r => r.Deposits != 0 || r.Minor != 0)
-            .Select(r => $"{r.Key}|{r.Deposits}|{r.Minor}")
-            .Order(StringComparer.Ordinal).ToList();
-        var times = (await db.BrokerReportResponseTimes.AsNoTracking().Where(r => brokers.Contains(r.BrokerId)).ToListAsync(Ct))
-            .GroupBy(r => $"{r.Day:yyyy-MM-dd}|{r.BrokerId}|{r.Country}|{r.Priority}|{r.DurationMs}")
-            .Select(g => (g.Key, Attempts: g.Sum(r => r.Attempts)))
-            .Where(r => r.Attempts != 0)
-            .Select(r => $"{r.Key}|{r.Attempts}")
-            .Order(StringComparer.Ordinal).ToList();
-
-        Assert.Equal(expectedDays, days);
-        Assert.Equal(expectedRevenue, revenue);
-        Assert.Equal(expectedTimes, times);
-    }
 }
 
 public sealed class BrokerReportRollupTests_Sqlite(SqliteApp app) : BrokerReportRollupTests<SqliteApp>(app);

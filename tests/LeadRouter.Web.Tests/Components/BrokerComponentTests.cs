@@ -80,6 +80,35 @@ public abstract class BrokerComponentTests<TApp> : AppTests<TApp>, IAsyncDisposa
     }
 
     [Fact]
+    public async Task The_stored_configuration_shows_the_field_mapping_in_body_order_or_the_whole_lead()
+    {
+        var broker = await App.Get<BrokerDirectory>().AddAsync(new NewBroker(Unique("Map"), 5, 10, []), Ct);
+        await App.Get<BrokerApiConfig>().SetAsync(new BrokerApiConfigRequest(broker.Id, "http://127.0.0.1:9/leads"), Ct);
+        static IReadOnlyList<(string?, string)> Mapping(IRenderedComponent<BrokerApiConfigPanel> panel) =>
+            panel.FindAll("#api-config-field-map [data-field-map]").Select(e => (e.GetAttribute("data-field-map"), e.TextContent.Trim())).ToList();
+        var cut = ctx.Render<BrokerApiConfigPanel>(p => p.Add(c => c.BrokerId, broker.Id));
+
+        var before = "";
+        cut.WaitForAssertion(() => before = cut.Find("#api-config-field-map").TextContent.Trim()); // once the stored configuration is loaded
+        cut.Find("#api-config-json").Change("""
+            { "endpoint": "http://127.0.0.1:9/leads",
+              "fieldMap": { "phone": "msisdn", "email": "contact_email", "attributes.campaign": "campaign_id" } }
+            """);
+        cut.Find("#api-config-preview-button").Click();
+        cut.WaitForAssertion(() => Assert.False(cut.Find("#api-config-save").HasAttribute("disabled")));
+        cut.Find("#api-config-save").Click();
+        cut.WaitForAssertion(() => Assert.NotEmpty(Mapping(cut)));
+        var reloaded = ctx.Render<BrokerApiConfigPanel>(p => p.Add(c => c.BrokerId, broker.Id));
+        reloaded.WaitForAssertion(() => Assert.NotEmpty(Mapping(reloaded)));
+
+        Assert.Equal("the whole lead", before);
+        (string?, string)[] expected =
+            [("phone", "phone → msisdn"), ("email", "email → contact_email"), ("attributes.campaign", "attributes.campaign → campaign_id")];
+        Assert.Equal(expected, Mapping(cut));
+        Assert.Equal(expected, Mapping(reloaded)); // as stored, in body order
+    }
+
+    [Fact]
     public async Task The_delivery_log_filters_by_status_and_days_and_shows_a_deliverys_attempts()
     {
         var (broker, ids) = await SeedAsync();

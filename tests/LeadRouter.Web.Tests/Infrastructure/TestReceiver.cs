@@ -33,6 +33,9 @@ public sealed class TestReceiver : IAsyncDisposable
     /// <summary>The status answered once the script is used up.</summary>
     public int Then { get; init; } = 200;
 
+    /// <summary>When set, decides every answer's status from the request (the script and <see cref="Then"/> are not used).</summary>
+    public Func<ReceivedPush, int>? Answer { get; set; }
+
     /// <summary>Extra response headers (e.g. Retry-After).</summary>
     public Dictionary<string, string> ResponseHeaders { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -50,9 +53,11 @@ public sealed class TestReceiver : IAsyncDisposable
         {
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
-            receiver.Requests.Enqueue(new ReceivedPush(http.Request.Method, http.Request.Path,
-                http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
-            http.Response.StatusCode = receiver.script.TryDequeue(out var status) ? status : receiver.Then;
+            var push = new ReceivedPush(http.Request.Method, http.Request.Path,
+                http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body);
+            receiver.Requests.Enqueue(push);
+            http.Response.StatusCode = receiver.Answer is { } answer ? answer(push)
+                : receiver.script.TryDequeue(out var status) ? status : receiver.Then;
             foreach (var (k, v) in receiver.ResponseHeaders) http.Response.Headers[k] = v;
             await http.Response.WriteAsync($"answer {http.Response.StatusCode}");
         });

@@ -1,7 +1,9 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadRouter.Data;
 using LeadRouter.Domain.Agents;
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Agents;
@@ -113,6 +115,82 @@ public abstract class IntakeGroupCommitTests<TApp>(TApp app) : AppTests<TApp>(ap
         await using var db = App.CreateDb();
         var ids = answers.Select(o => o.LeadId).ToList();
         Assert.Equal(6, await db.Leads.CountAsync(l => ids.Contains(l.Id) && l.AgentId != null, Ct));
+    }
+
+    [Fact]
+    public async Task A_call_the_database_refuses_fails_alone_and_the_other_calls_of_its_group_are_stored_and_answered()
+    {
+        var postgres = App.Target.Provider == DatabaseProvider.Postgres;
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var refusedDomain = $"refused-{tag}.example.com";
+        var (source, user) = (Unique("REFUSE"), $"intake-{tag}@example.com");
+        var intake = App.Get<IntakeLeads>();
+        var writer = App.Get<IntakeWriter>();
+        JsonElement Body(params string[] emails) => JsonSerializer.SerializeToElement(emails.Select(e => new { name = e, email = e, source }));
+        // A trigger refusing leads at one domain stands in for any value the database refuses in one call's leads; it
+        // aborts the statement that inserts such a lead, which in a group commit is the one insert of every call's leads.
+        var trigger = $"refuse_{tag}";
+        await using (var db = App.CreateDb())
+            await db.Database.ExecuteSqlRawAsync(postgres
+                ? $$"""
+                    CREATE FUNCTION {{trigger}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+                    BEGIN
+                        IF NEW."Email" LIKE '%@{{refusedDomain}}' THEN RAISE EXCEPTION 'lead refused by the test trigger'; END IF;
+                        RETURN NEW;
+                    END $fn$;
+                    CREATE TRIGGER {{trigger}} BEFORE INSERT ON "Leads" FOR EACH ROW EXECUTE FUNCTION {{trigger}}();
+                    """
+                : $"""
+                    CREATE TRIGGER {trigger} BEFORE INSERT ON "Leads" WHEN NEW."Email" LIKE '%@{refusedDomain}'
+                    BEGIN SELECT RAISE(ABORT, 'lead refused by the test trigger'); END;
+                    """, Ct);
+        try
+        {
+            var before = writer.Committed;
+            Task<IntakeResult> plug;
+            Task<IntakeResult>[] group;
+            // Another writer holds the lead write lock (SQLite's one writer; PostgreSQL's import advisory lock, "LRIM"), as a
+            // file import would: the writer's next transaction waits, and the calls made meanwhile queue up for one group.
+            await using (var blocker = App.CreateDb())
+            {
+                await using var tx = await blocker.Database.BeginTransactionAsync(Ct);
+                if (postgres) await blocker.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(1280461133)", Ct);
+                plug = intake.RunAsync(Body($"plug.{tag}@example.com"), null, user, Ct);
+                await App.WaitUntilSomeoneWaitsForALockAsync();
+                group =
+                [
+                    intake.RunAsync(Body($"a1.{tag}@example.com", $"a2.{tag}@example.com"), null, user, Ct),
+                    intake.RunAsync(Body($"b1.{tag}@example.com", $"b2@{refusedDomain}"), null, user, Ct),
+                    intake.RunAsync(Body($"c1.{tag}@example.com"), null, user, Ct),
+                    intake.RunAsync(Body($"d1.{tag}@example.com"), null, user, Ct),
+                ];
+                await tx.RollbackAsync(Ct);
+            }
+            var answers = await Task.WhenAll(plug, group[0], group[2], group[3]);
+            var refused = await Assert.ThrowsAnyAsync<DbException>(() => group[1]);
+
+            Assert.Contains("lead refused by the test trigger", refused.Message);
+            Assert.Equal([1, 2, 1, 1], answers.Select(a => a.Accepted));
+            Assert.All(answers, a => Assert.All(a.Leads, o => Assert.Equal(("waiting", false), (o.Outcome, o.Duplicate))));
+            Assert.Single(answers.Select(a => a.ImportId).Distinct());
+            // The group's transaction failed, so every call was written alone: the four good ones in a transaction each.
+            var after = writer.Committed;
+            Assert.Equal((4L, 4L), (after.Transactions - before.Transactions, after.Calls - before.Calls));
+            await using var check = App.CreateDb();
+            var stored = await check.Leads.Where(l => l.Source!.Name == source).Select(l => new { l.Id, l.Email }).ToListAsync(Ct);
+            // Nothing of the refused call, not even its lead the database would have taken.
+            Assert.Equal(new[] { "a1", "a2", "c1", "d1", "plug" }.Select(n => $"{n}.{tag}@example.com"), stored.Select(l => l.Email).Order());
+            Assert.Equal(stored.Select(l => l.Id).Order(), answers.SelectMany(a => a.Leads).Select(o => o.LeadId).Order());
+            var import = await check.Imports.SingleAsync(i => i.Id == answers[0].ImportId, Ct);
+            Assert.Equal((5, 5, 0), (import.Rows, import.Accepted, import.Duplicates));
+        }
+        finally
+        {
+            await using var db = App.CreateDb();
+            await db.Database.ExecuteSqlRawAsync(postgres
+                ? $"DROP TRIGGER {trigger} ON \"Leads\"; DROP FUNCTION {trigger}();"
+                : $"DROP TRIGGER {trigger};", Ct);
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Data.Leads;
@@ -28,7 +29,8 @@ public sealed record PushAttemptDto(
 /// (<see cref="BrokersOptions.DispatchParallelism"/> at once), then records the whole batch in one transaction: each
 /// delivery's new status and next attempt time decided by <see cref="DeliveryPolicy.Decide"/> (written only while the
 /// claim's lease token still holds the row), one <see cref="PushLog"/> row per attempt, and each broker's failures in a
-/// row (<see cref="DeliveryPolicy.FailuresInRow"/>, pausing it at the limit). A delivery keeps its <c>webhook-id</c>
+/// row (<see cref="DeliveryPolicy.FailuresInRow"/>, pausing it at the limit), taking its locks in one order and run again
+/// should the database still break a deadlock with it (<see cref="RecordAsync"/>). A delivery keeps its <c>webhook-id</c>
 /// across attempts and restarts, so a receiver can drop a repeat sent after a crash between its answer and our record.
 /// When a routed lead's delivery dies and its broker has <see cref="Broker.FailoverOnDead"/>, the lead is taken back
 /// from that broker (its routing log row removed, so the broker's caps no longer count it; the dead delivery and its
@@ -279,76 +281,74 @@ public sealed class DispatchDeliveries(
             x.Answer.Excerpt, x.Answer.DurationMs, x.Answer.Error, x.State.Next)).ToList();
     }
 
+    /// <summary>How many times one batch's record transaction is tried before its error is let through.</summary>
+    const int MaxRecordTries = 5;
+
+    long recordRetries;
+
+    /// <summary>Record transactions run again after a PostgreSQL deadlock or serialization failure (see <see cref="RecordAsync"/>).</summary>
+    internal long RecordRetries => Interlocked.Read(ref recordRetries);
+
     /// <summary>
-    /// Records a batch of attempts in one transaction. Deliveries that end (delivered, rejected) are updated together per
-    /// outcome; retries and dead ones row by row (their times differ, and a dead one's failover needs to know it was
-    /// recorded). Every update is conditional on the claim's lease token, so an attempt whose lease expired meanwhile is
-    /// only logged. Returns the ids of the retried and dead deliveries whose outcome was written.
+    /// Records a batch of attempts in one transaction (<see cref="AttemptWrites"/>): every delivery's new state in one
+    /// statement, conditional on the claim's lease token (an attempt whose lease expired meanwhile is only logged), every
+    /// log row in one statement, then each broker's failures in a row, brokers in id order. The report triggers update
+    /// rollup rows inside this transaction; on PostgreSQL it takes its locks in one order (the batch's leads by id, rollup
+    /// rows by key, brokers by id), so two nodes recording at once wait for each other instead of deadlocking. Should the
+    /// database still end it with a deadlock (40P01, e.g. against another writer about the same lead) or a serialization
+    /// failure (40001), it was rolled back whole and is run again, up to <see cref="MaxRecordTries"/> tries: no outcome is
+    /// lost or written twice. Returns the ids of the deliveries whose outcome was written.
     /// </summary>
     async Task<HashSet<long>> RecordAsync(IReadOnlyList<Outcome> outcomes, IReadOnlyDictionary<long, Target> targets, DeliveryRules rules, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var recorded = new HashSet<long>();
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-
-        foreach (var group in outcomes.Where(x => x.State.Status is DeliveryStatus.Delivered or DeliveryStatus.Rejected)
-                     .GroupBy(x => (x.State.Status, x.Answer.HttpStatus, x.Error, x.Delivery.LeaseToken)))
-        {
-            var (status, httpStatus, error, token) = group.Key;
-            var ids = group.Select(x => x.Delivery.Id).ToList();
-            var written = await db.Deliveries.Where(x => ids.Contains(x.Id) && x.LeaseToken == token && x.Status == DeliveryStatus.Pending)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(x => x.Attempts, x => x.Attempts + 1)
-                    .SetProperty(x => x.Status, status)
-                    .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null)
-                    .SetProperty(x => x.LeaseToken, (string?)null)
-                    .SetProperty(x => x.CompletedAt, now)
-                    .SetProperty(x => x.LastHttpStatus, httpStatus)
-                    .SetProperty(x => x.LastError, error), ct);
-            if (written != ids.Count)
-                log.LogWarning("{Lost} of {Count} deliveries lost their lease before their attempt was recorded; those attempts are logged only",
-                    ids.Count - written, ids.Count);
-        }
-
-        foreach (var x in outcomes.Where(x => x.State.Status is DeliveryStatus.Pending or DeliveryStatus.Dead))
+        var attempts = outcomes.Select(x =>
         {
             var (status, next) = x.State;
-            var (id, token, attempt, httpStatus, error) = (x.Delivery.Id, x.Delivery.LeaseToken, x.Attempt, x.Answer.HttpStatus, x.Error);
-            var nextAttempt = next ?? x.Delivery.NextAttemptAt;
-            DateTimeOffset? completed = next is null ? now : null;
-            var written = await db.Deliveries.Where(d => d.Id == id && d.LeaseToken == token && d.Status == DeliveryStatus.Pending)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.Attempts, attempt)
-                    .SetProperty(d => d.Status, status)
-                    .SetProperty(d => d.NextAttemptAt, nextAttempt)
-                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null)
-                    .SetProperty(d => d.LeaseToken, (string?)null)
-                    .SetProperty(d => d.CompletedAt, completed)
-                    .SetProperty(d => d.LastHttpStatus, httpStatus)
-                    .SetProperty(d => d.LastError, error), ct);
-            if (written == 1) recorded.Add(id);
-            else log.LogWarning("Delivery {DeliveryId} lost its lease before attempt {Attempt} was recorded; the attempt is logged only", id, attempt);
-        }
-
-        db.PushLogs.AddRange(outcomes.Select(x => new PushLog
+            var d = x.Delivery;
+            return new AttemptRecord(d.Id, d.LeaseToken, d.LeadId, d.BrokerId, x.Attempt, status, next ?? d.NextAttemptAt, next is null,
+                x.Answer.HttpStatus, x.Error, x.Answer.Excerpt, x.Answer.DurationMs, x.Answer.Error);
+        }).ToList();
+        for (var tries = 1; ; tries++)
         {
-            DeliveryId = x.Delivery.Id,
-            BrokerId = x.Delivery.BrokerId,
-            LeadId = x.Delivery.LeadId,
-            Attempt = x.Attempt,
-            Status = x.State.Status,
-            HttpStatus = x.Answer.HttpStatus,
-            ResponseExcerpt = x.Answer.Excerpt,
-            DurationMs = x.Answer.DurationMs,
-            Error = x.Answer.Error,
-            At = now,
-        }));
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(ct);
+            try
+            {
+                var (written, paused) = await RecordOnceAsync(outcomes, attempts, rules, now, ct);
+                if (written.Count != attempts.Count)
+                    log.LogWarning("{Lost} of {Count} deliveries lost their lease before their attempt was recorded; those attempts are logged only",
+                        attempts.Count - written.Count, attempts.Count);
+                foreach (var (brokerId, failures) in paused)
+                    log.LogError("Broker {Broker} ({BrokerId}) paused after {Failures} failed pushes in a row; set it active again once its endpoint works",
+                        targets[brokerId].Broker.Name, brokerId, failures);
+                return written;
+            }
+            catch (Exception e) when (tries < MaxRecordTries && LockConflict(e) is { } state)
+            {
+                Interlocked.Increment(ref recordRetries);
+                log.LogWarning("Recording a batch of {Count} attempts failed with {SqlState} (try {Try}); recording it again", attempts.Count, state, tries);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50) * tries), ct);
+            }
+        }
+    }
 
-        foreach (var group in outcomes.GroupBy(x => x.Delivery.BrokerId))
+    /// <summary>The SQLSTATE when <paramref name="e"/> (or an exception inside it) is a deadlock or serialization failure, else null.</summary>
+    static string? LockConflict(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is DbException { SqlState: "40P01" or "40001" } db) return db.SqlState;
+        return null;
+    }
+
+    /// <summary>One try of <see cref="RecordAsync"/>: the deliveries written, and the brokers it paused with their failures in a row.</summary>
+    async Task<(HashSet<long> Written, List<(long BrokerId, int Failures)> Paused)> RecordOnceAsync(
+        IReadOnlyList<Outcome> outcomes, IReadOnlyList<AttemptRecord> attempts, DeliveryRules rules, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var written = await AttemptWrites.WriteAsync(db, attempts, now, ct);
+
+        var paused = new List<(long, int)>();
+        foreach (var group in outcomes.GroupBy(x => x.Delivery.BrokerId).OrderBy(g => g.Key))
         {
             var brokerId = group.Key;
             var run = DeliveryPolicy.FailuresInRow(group.OrderBy(x => x.Ended).Select(x => x.Decision.Failed));
@@ -364,11 +364,10 @@ public sealed class DispatchDeliveries(
             if (DeliveryPolicy.ShouldPause(failures, rules)
                 && await db.Brokers.Where(b => b.Id == brokerId && b.Active && b.PausedAt == null)
                     .ExecuteUpdateAsync(s => s.SetProperty(b => b.Active, false).SetProperty(b => b.PausedAt, now), ct) == 1)
-                log.LogError("Broker {Broker} ({BrokerId}) paused after {Failures} failed pushes in a row; set it active again once its endpoint works",
-                    targets[brokerId].Broker.Name, brokerId, failures);
+                paused.Add((brokerId, failures));
         }
         await tx.CommitAsync(ct);
-        return recorded;
+        return (written, paused);
     }
 
     async Task FailoverAsync(Delivery d, string brokerName, CancellationToken ct)

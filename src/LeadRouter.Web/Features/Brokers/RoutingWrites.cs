@@ -98,7 +98,8 @@ static class RoutingWrites
         return assign?.RecordsAffected ?? 0;
     }
 
-    static DbBatchCommand Add(DbBatch batch, string sql, params object?[] values)
+    /// <summary>Adds a statement with positional parameters (<c>$1</c>, <c>$2</c>, …; null as <c>DBNull</c>) to a PostgreSQL batch.</summary>
+    internal static DbBatchCommand Add(DbBatch batch, string sql, params object?[] values)
     {
         var command = batch.CreateBatchCommand();
         command.CommandText = sql;
