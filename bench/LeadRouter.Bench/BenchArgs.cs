@@ -58,7 +58,7 @@ sealed class BenchArgs
               downloads [--db DB] [--leads N] [--concurrency C] [--requests R] [--warmup W] [--client-process]
                                                           concurrent member file downloads over HTTP against GET /health
                                                           (--client-process: the client in a second OS process)
-              report [--db DB] [--leads N] [--postbacks P]
+              report [--db DB] [--leads N] [--postbacks P] [--repeat K] [--keep | --existing DB]
                                                           broker performance report over N routed leads and P postbacks
               micro [BenchmarkDotNet args]                micro benchmarks (e.g. micro --filter '*')
             DB: omitted or a file path = a fresh SQLite temp file; 'Host=…' = a fresh PostgreSQL database on that server.

@@ -24,6 +24,7 @@ sealed class BenchDatabase : IAsyncDisposable
     readonly string? postgresAdmin;
     readonly string? postgresName;
     readonly ServiceProvider services;
+    bool keep;
 
     BenchDatabase(DatabaseTarget target, string? sqliteFile, string? postgresAdmin, string? postgresName, CommandProfile? profile)
     {
@@ -91,9 +92,20 @@ sealed class BenchDatabase : IAsyncDisposable
         return bench;
     }
 
+    /// <summary>
+    /// An existing database (a SQLite file path or <c>Host=…</c>), for instance one a previous run left with <c>--keep</c>:
+    /// not created, not migrated, and left in place on dispose.
+    /// </summary>
+    public static BenchDatabase Existing(string db, CommandProfile? profile = null) =>
+        new(DatabaseTarget.Parse(db), null, null, null, profile);
+
+    /// <summary>Leaves the database in place on dispose (its connection string is in <see cref="Target"/>).</summary>
+    public void Keep() => keep = true;
+
     public async ValueTask DisposeAsync()
     {
         await services.DisposeAsync();
+        if (keep) return;
         if (sqliteFile is not null)
         {
             SqliteConnection.ClearAllPools();

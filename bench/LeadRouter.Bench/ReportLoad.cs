@@ -11,7 +11,10 @@ namespace LeadRouter.Bench;
 /// <summary>
 /// <c>report</c>: N leads routed to 10 brokers over 90 days in 20 countries, one delivery and one push attempt each, and
 /// P postbacks (accepted, deposits in USD/EUR, conversions), all inserted set-based in SQL (not timed); then times
-/// <see cref="BrokerReport.RunAsync"/> over the 90 days grouped by day and by month.
+/// <see cref="BrokerReport.RunAsync"/> over the 90 days grouped by day (the first call in the process), by month, by day
+/// again and by week, <c>--repeat K</c> times, with the process CPU time of each call. <c>--keep</c> leaves the seeded
+/// database in place and prints its connection string; <c>--existing DB</c> runs the reports on such a database instead
+/// of seeding one (pass the same <c>--leads</c>).
 /// </summary>
 static class ReportLoad
 {
@@ -19,24 +22,44 @@ static class ReportLoad
     {
         var leads = args.Int("leads", 1_000_000);
         var postbacks = args.Int("postbacks", 200_000);
-        await using var bench = await BenchDatabase.CreateAsync(args.String("db"), ct);
-        Console.WriteLine($"report: {leads:N0} routed leads, {postbacks:N0} postbacks, {bench.Describe}, {BenchArgs.Machine}");
+        var repeat = args.Int("repeat", 1);
+        var existing = args.String("existing");
+        await using var bench = existing is null ? await BenchDatabase.CreateAsync(args.String("db"), ct) : BenchDatabase.Existing(existing);
+        Console.WriteLine($"report: {leads:N0} routed leads, {postbacks:N0} postbacks, {(existing is null ? bench.Describe : "existing " + bench.Target.Provider)}, {BenchArgs.Machine}");
 
-        var seeding = Stopwatch.StartNew();
-        await SeedAsync(bench, leads, postbacks, ct);
-        Console.WriteLine($"Seeded in {seeding.Elapsed.TotalSeconds:N1} s (set-based SQL, not timed)");
+        if (existing is null)
+        {
+            var seeding = Stopwatch.StartNew();
+            await SeedAsync(bench, leads, postbacks, ct);
+            Console.WriteLine($"Seeded in {seeding.Elapsed.TotalSeconds:N1} s (set-based SQL, not timed)");
+            if (args.Flag("keep"))
+            {
+                bench.Keep();
+                Console.WriteLine($"Kept: --existing \"{bench.Target.ConnectionString}\"");
+            }
+        }
+        else
+        {
+            // Seeding builds the EF model and runs a query; so does this, so the first report pays for the same things in both modes.
+            await using var db = await bench.Dbs.CreateDbContextAsync(ct);
+            _ = await db.Brokers.CountAsync(ct);
+        }
 
         var report = new BrokerReport(bench.Dbs);
         var from = new DateOnly(2025, 1, 1);
         var to = from.AddDays(89);
-        foreach (var grouping in new[] { ReportGrouping.Day, ReportGrouping.Month, ReportGrouping.Day })
-        {
-            var watch = Stopwatch.StartNew();
-            var result = await report.RunAsync(from, to, grouping, ct);
-            Console.WriteLine($"Report by {grouping.ToString().ToLowerInvariant()}: {result.Brokers.Count:N0} broker rows, {result.Countries.Count:N0} country rows, " +
-                $"routed {result.Brokers.Sum(r => r.Routed):N0}, deposits {result.Brokers.Sum(r => r.Deposits):N0} in {watch.Elapsed.TotalSeconds:N2} s; load average {BenchArgs.LoadAverage}");
-            if (result.Brokers.Sum(r => r.Routed) != leads) throw new InvalidOperationException("Routed total does not match the seeded leads.");
-        }
+        for (var round = 0; round < repeat; round++)
+            foreach (var grouping in new[] { ReportGrouping.Day, ReportGrouping.Month, ReportGrouping.Day, ReportGrouping.Week })
+            {
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var watch = Stopwatch.StartNew();
+                var result = await report.RunAsync(from, to, grouping, ct);
+                watch.Stop();
+                Console.WriteLine($"Report by {grouping.ToString().ToLowerInvariant()}: {result.Brokers.Count:N0} broker rows, {result.Countries.Count:N0} country rows, " +
+                    $"routed {result.Brokers.Sum(r => r.Routed):N0}, deposits {result.Brokers.Sum(r => r.Deposits):N0} in {watch.Elapsed.TotalSeconds:N2} s " +
+                    $"(process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:N2} s); load average {BenchArgs.LoadAverage}");
+                if (result.Brokers.Sum(r => r.Routed) != leads) throw new InvalidOperationException("Routed total does not match the seeded leads.");
+            }
 
         return 0;
     }

@@ -52,4 +52,24 @@ public static class PostbackRules
 
         return null;
     }
+
+    /// <summary>
+    /// <see cref="NearestRankOfSorted(IReadOnlyList{ValueTuple{int, long}}, int)"/> of a histogram held as two parallel spans,
+    /// <paramref name="values"/> ascending (a value may repeat: its counts add up) and their <paramref name="counts"/>.
+    /// </summary>
+    public static int? NearestRankOfSorted(ReadOnlySpan<int> values, ReadOnlySpan<long> counts, int percent)
+    {
+        long n = 0;
+        foreach (var count in counts) n += count;
+        if (n == 0) return null;
+        var rank = (n * percent + 99) / 100; // ceil(p·n/100) in integers
+        long seen = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            seen += counts[i];
+            if (counts[i] > 0 && seen >= rank) return values[i];
+        }
+
+        return null;
+    }
 }

@@ -66,6 +66,16 @@ public sealed class PostbackRulesTests
                 && PostbackRules.NearestRank(histogram.AsEnumerable().Reverse(), percent) == expected;
         });
 
+    [Fact]
+    public void The_percentile_of_sorted_spans_with_repeated_values_is_the_nearest_rank_of_its_values() =>
+        Gen.Int[0, 40].Select(Gen.Long[0, 3]).Array[0, 60].Select(Gen.Int[1, 99]).Sample((entries, percent) =>
+        {
+            var sorted = entries.OrderBy(e => e.Item1).ToArray();
+            var all = sorted.SelectMany(e => Enumerable.Repeat(e.Item1, (int)e.Item2)).ToArray();
+            int? expected = all.Length == 0 ? null : all[(int)Math.Ceiling(percent * all.Length / 100m) - 1];
+            return PostbackRules.NearestRankOfSorted(sorted.Select(e => e.Item1).ToArray(), sorted.Select(e => e.Item2).ToArray(), percent) == expected;
+        });
+
     [Theory]
     [InlineData(OutcomeKind.Converted, LeadStage.Pending, LeadStage.Converted)]
     [InlineData(OutcomeKind.Converted, LeadStage.Lost, LeadStage.Converted)]

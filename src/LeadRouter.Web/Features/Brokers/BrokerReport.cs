@@ -1,6 +1,5 @@
 using System.Data;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
@@ -77,10 +76,10 @@ public sealed record BrokerReportDto(DateOnly From, DateOnly To, string GroupBy,
 /// Broker performance analytics, read from the daily rollups the database keeps per routing cell (UTC routing day,
 /// broker, country, priority): <see cref="BrokerReportDay"/>, <see cref="BrokerReportRevenue"/> and the response-time
 /// histograms <see cref="BrokerReportResponseTime"/>, which triggers update in the transaction of every routing,
-/// delivery, push attempt and postback (see the <c>BrokerReportRollups</c> migration). A report reads the rows of its
-/// days only (at most cells × days rows, plus one histogram row per distinct duration of a cell and day), sums them per
-/// period and per broker, country and priority tier (each lead has one routing row, so lead counts add up), and takes
-/// the nearest-rank p95 and the mean from the merged histograms, exactly as from the attempts themselves.
+/// delivery, push attempt and postback (see the <c>BrokerReportRollups</c> migration). The database sums the rollups of
+/// the report's days per period and per broker, country and priority tier (each lead has one routing row, so lead counts
+/// add up) in grouped queries (<see cref="BrokerReportQueries"/>), and the mean and the nearest-rank p95 come from the
+/// merged histograms, exactly as from the attempts themselves.
 /// </summary>
 public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
 {
@@ -97,14 +96,6 @@ public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
         if (to < from) throw new InputException("to", "The end date is before the start date.");
         var starts = Periods(from, to, groupBy);
         if (starts.Count > MaxPeriods) throw new InputException("groupBy", $"At most {MaxPeriods} periods per report; group by a longer period.");
-        var bucketOfDay = new int[to.DayNumber - from.DayNumber + 1];
-        for (var b = 0; b < starts.Count; b++)
-        {
-            var end = b + 1 < starts.Count ? starts[b + 1].DayNumber : to.DayNumber + 1;
-            for (var d = starts[b].DayNumber; d < end; d++) bucketOfDay[d - from.DayNumber] = b;
-        }
-
-        int Bucket(DateOnly day) => bucketOfDay[day.DayNumber - from.DayNumber];
 
         await using var db = await dbs.CreateDbContextAsync(ct);
         // One snapshot for the three reads, so a write committed in between cannot be half counted: a deferred (read)
@@ -113,121 +104,61 @@ public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
         await using var snapshot = db.Database.GetDbConnection() is SqliteConnection sqlite
             ? sqlite.BeginTransaction(deferred: true)
             : await db.Database.GetDbConnection().BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        await db.Database.UseTransactionAsync(snapshot, ct);
-
-        var cells = new Dictionary<Cell, Figures>();
-        await foreach (var r in db.BrokerReportDays.AsNoTracking().Where(r => r.Day >= from && r.Day <= to && r.Routed != 0)
-            .AsAsyncEnumerable().WithCancellation(ct))
-        {
-            var key = new Cell(r.BrokerId, r.Country, r.Priority, Bucket(r.Day));
-            if (!cells.TryGetValue(key, out var f)) cells[key] = f = new Figures();
-            f.Add(r);
-        }
-
-        await foreach (var r in db.BrokerReportRevenue.AsNoTracking().Where(r => r.Day >= from && r.Day <= to && r.Deposits != 0)
-            .AsAsyncEnumerable().WithCancellation(ct))
-            if (cells.TryGetValue(new Cell(r.BrokerId, r.Country, r.Priority, Bucket(r.Day)), out var f))
-                f.AddRevenue(r.Currency, r.Deposits, r.AmountMinor);
-
-        // Dimensions: each finest cell of a period belongs to one broker, one country and one priority row of that period.
-        var dimensions = new (string Name, Func<Cell, string> Key)[]
-        {
-            ("broker", c => c.BrokerId.ToString(CultureInfo.InvariantCulture)),
-            ("country", c => c.Country),
-            ("priority", c => c.Priority.ToString(CultureInfo.InvariantCulture)),
-        };
-        var rowsOf = dimensions.Select(_ => new Dictionary<(string Key, int Bucket), Figures>()).ToArray();
-        var groupsOfCell = new Dictionary<Cell, Figures[]>();
-        foreach (var (cell, figures) in cells)
-        {
-            var groups = new Figures[dimensions.Length];
-            for (var i = 0; i < dimensions.Length; i++)
-            {
-                var key = (dimensions[i].Key(cell), cell.Bucket);
-                if (!rowsOf[i].TryGetValue(key, out var row)) rowsOf[i][key] = row = new Figures();
-                row.Add(figures);
-                groups[i] = row;
-            }
-
-            groupsOfCell[cell] = groups;
-        }
-
-        // Response times: the one large read (up to a row per cell, day and distinct duration), so it goes through a plain
-        // data reader rather than EF materialisation; every row is added to the histograms of its three report rows.
-        var sqliteDays = db.Database.GetDbConnection() is SqliteConnection;
-        var bucketOfText = Enumerable.Range(0, bucketOfDay.Length)
-            .ToDictionary(i => from.AddDays(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), i => bucketOfDay[i], StringComparer.Ordinal);
-        await using (var cmd = db.Database.GetDbConnection().CreateCommand())
-        {
-            cmd.Transaction = snapshot;
-            cmd.CommandText = """
-                SELECT "Day", "BrokerId", "Country", "Priority", "DurationMs", "Attempts" FROM "BrokerReportResponseTimes"
-                WHERE "Day" >= @from AND "Day" <= @to AND "Attempts" <> 0
-                """;
-            foreach (var (name, day) in new[] { ("from", from), ("to", to) })
-            {
-                var parameter = cmd.CreateParameter();
-                parameter.ParameterName = name;
-                // SQLite keeps a DateOnly as yyyy-MM-dd text (EF's mapping); PostgreSQL as a date.
-                parameter.Value = sqliteDays ? day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : day;
-                cmd.Parameters.Add(parameter);
-            }
-
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            Cell last = default;
-            Figures[]? lastGroups = null;
-            while (await reader.ReadAsync(ct))
-            {
-                var bucket = sqliteDays ? bucketOfText[reader.GetString(0)] : Bucket(reader.GetFieldValue<DateOnly>(0));
-                var cell = new Cell(reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), bucket);
-                if (lastGroups is null || !cell.Equals(last))
-                {
-                    last = cell;
-                    lastGroups = groupsOfCell.GetValueOrDefault(cell) ?? [];
-                }
-
-                var (ms, attempts) = (reader.GetInt32(4), reader.GetInt64(5));
-                foreach (var row in lastGroups) row.AddTime(ms, attempts);
-            }
-        }
-
+        var totals = await BrokerReportQueries.TotalsAsync(snapshot, from, to, groupBy, ct);
+        var revenue = await BrokerReportQueries.RevenueAsync(snapshot, from, to, groupBy, ct);
+        var times = await BrokerReportQueries.TimesAsync(snapshot, from, to, starts, ct);
         await snapshot.CommitAsync(ct);
-        await db.Database.UseTransactionAsync(null, ct);
 
-        var brokerIds = cells.Keys.Select(c => c.BrokerId).Distinct().ToList();
+        var bucketOf = starts.Select((start, i) => (start, i)).ToDictionary(x => x.start, x => x.i);
+        var rows = new Dictionary<ReportKey, Figures>();
+        var prioritiesOf = new Dictionary<(long BrokerId, int Bucket), List<int>>();
+        var routedAtPriority = new Dictionary<(int Priority, int Bucket), long>();
+        foreach (var t in totals)
+        {
+            var k = t.Key;
+            if (k.Dimension == ReportDimension.BrokerPriority)
+            {
+                var at = (k.BrokerId!.Value, bucketOf[k.Period]);
+                if (!prioritiesOf.TryGetValue(at, out var list)) prioritiesOf[at] = list = [];
+                list.Add(k.Priority!.Value);
+                continue;
+            }
+
+            rows[k] = new Figures(t);
+            if (k.Dimension == ReportDimension.Priority) routedAtPriority[(k.Priority!.Value, bucketOf[k.Period])] = t.Routed;
+        }
+
+        foreach (var r in revenue)
+            if (rows.TryGetValue(r.Key, out var f))
+                f.Revenue[r.Currency] = (r.Deposits, r.AmountMinor);
+        foreach (var t in times)
+            if (rows.TryGetValue(t.Key, out var f))
+                f.Times = t;
+
+        var brokerIds = rows.Keys.Where(k => k.Dimension == ReportDimension.Broker).Select(k => k.BrokerId!.Value).ToList();
         var brokers = await db.Brokers.AsNoTracking().Where(b => brokerIds.Contains(b.Id) || (b.DeletedAt == null && b.Active)).ToListAsync(ct);
         var weightAt = brokers.Where(b => b.DeletedAt == null && b.Active && b.Weight > 0).GroupBy(b => b.Priority).ToDictionary(g => g.Key, g => g.Sum(b => b.Weight));
         var byId = brokers.ToDictionary(b => b.Id);
-        var routedAtPriority = cells.GroupBy(c => (c.Key.Priority, c.Key.Bucket)).ToDictionary(g => g.Key, g => g.Sum(c => c.Value.Routed));
-        var prioritiesOf = cells.Keys.GroupBy(c => (c.BrokerId, c.Bucket)).ToDictionary(g => g.Key, g => g.Select(c => c.Priority).Distinct().ToList());
 
-        List<ReportRow> Roll(int dimension, Func<string, string?> name, Func<string, int, long, (double?, double?, double?)> extra) =>
-            rowsOf[dimension].Select(kv =>
+        List<ReportRow> Roll(ReportDimension dimension, Func<ReportKey, string> key, Func<string, string?> name, Func<string, int, long, (double?, double?, double?)> extra) =>
+            rows.Where(kv => kv.Key.Dimension == dimension).Select(kv =>
             {
-                var ((k, bucket), f) = (kv.Key, kv.Value);
-                var histogram = f.Histogram();
-                long attempts = 0;
-                Int128 total = 0;
-                foreach (var (value, count) in histogram)
-                {
-                    attempts += count;
-                    total += (Int128)value * count;
-                }
-
-                double? avg = attempts == 0 ? null : Math.Round((double)((decimal)total / attempts), 1);
+                var (k, f) = (key(kv.Key), kv.Value);
+                var bucket = bucketOf[kv.Key.Period];
+                double? avg = f.Times is { Attempts: > 0 } t ? Math.Round((double)(t.TotalMs / t.Attempts), 1) : null;
                 var money = f.Revenue.Select(r => new RevenueDto(r.Key, r.Value.Deposits, Currencies.FromMinor(r.Value.Minor, r.Key)))
                     .OrderBy(r => r.Currency, StringComparer.Ordinal).ToList();
                 var finished = f.Delivered + f.Rejected + f.Dead;
                 var (cap, share, target) = extra(k, bucket, f.Routed);
-                return new ReportRow(dimensions[dimension].Name, k, name(k), starts[bucket], f.Routed, f.DeliveredLeads, finished,
-                    Rate(f.Delivered, finished), avg, PostbackRules.NearestRankOfSorted(histogram, 95),
+                return new ReportRow(dimension.ToString().ToLowerInvariant(), k, name(k), starts[bucket], f.Routed, f.DeliveredLeads, finished,
+                    Rate(f.Delivered, finished), avg, f.Times?.P95Ms,
                     f.AcceptedLeads, f.RejectedLeads, f.DuplicateLeads, f.ConvertedLeads,
                     Rate(f.AcceptedLeads, f.DeliveredLeads), Rate(f.RejectedLeads, f.DeliveredLeads),
                     Rate(f.DuplicateLeads, f.DeliveredLeads), Rate(f.ConvertedLeads, f.DeliveredLeads),
                     f.Deposits, money, cap, share, target);
             }).ToList();
 
-        var byBroker = Roll(0,
+        var byBroker = Roll(ReportDimension.Broker, k => k.BrokerId!.Value.ToString(CultureInfo.InvariantCulture),
             k => byId.TryGetValue(long.Parse(k, CultureInfo.InvariantCulture), out var b) ? b.Name : null,
             (k, bucket, n) =>
             {
@@ -241,78 +172,28 @@ public sealed class BrokerReport(IDbContextFactory<LeadRouterDb> dbs)
             })
             .OrderByDescending(r => r.Name is null ? int.MinValue : byId[long.Parse(r.Key, CultureInfo.InvariantCulture)].Priority)
             .ThenBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Period).ToList();
-        var byCountry = Roll(1, _ => null, (_, _, _) => (null, null, null))
+        var byCountry = Roll(ReportDimension.Country, k => k.Country!, _ => null, (_, _, _) => (null, null, null))
             .OrderBy(r => r.Key, StringComparer.Ordinal).ThenBy(r => r.Period).ToList();
-        var byPriority = Roll(2, _ => null, (_, _, _) => (null, null, null))
+        var byPriority = Roll(ReportDimension.Priority, k => k.Priority!.Value.ToString(CultureInfo.InvariantCulture), _ => null, (_, _, _) => (null, null, null))
             .OrderByDescending(r => int.Parse(r.Key, CultureInfo.InvariantCulture)).ThenBy(r => r.Period).ToList();
         return new BrokerReportDto(from, to, groupBy.ToString().ToLowerInvariant(), byBroker, byCountry, byPriority);
     }
 
-    /// <summary>The finest grain of a report: one routing cell in one period.</summary>
-    readonly record struct Cell(long BrokerId, string Country, int Priority, int Bucket);
-
-    /// <summary>Sums of rollup rows (a cell's, or a report row's): counts, revenue per currency, response-time histogram.</summary>
-    sealed class Figures
+    /// <summary>The figures of one report row: its summed rollups, revenue per currency and response times.</summary>
+    sealed class Figures(ReportTotals t)
     {
-        public long Routed, DeliveredLeads, Delivered, Rejected, Dead, AcceptedLeads, RejectedLeads, DuplicateLeads, ConvertedLeads, Deposits;
+        public long Routed => t.Routed;
+        public long DeliveredLeads => t.DeliveredLeads;
+        public long Delivered => t.Delivered;
+        public long Rejected => t.Rejected;
+        public long Dead => t.Dead;
+        public long AcceptedLeads => t.AcceptedLeads;
+        public long RejectedLeads => t.RejectedLeads;
+        public long DuplicateLeads => t.DuplicateLeads;
+        public long ConvertedLeads => t.ConvertedLeads;
+        public long Deposits => t.Deposits;
         public Dictionary<string, (long Deposits, long Minor)> Revenue { get; } = new(StringComparer.Ordinal);
-        readonly List<int> timeValues = [];
-        readonly List<long> timeCounts = [];
-
-        public void Add(BrokerReportDay r)
-        {
-            Routed += r.Routed;
-            DeliveredLeads += r.DeliveredLeads;
-            Delivered += r.Delivered;
-            Rejected += r.Rejected;
-            Dead += r.Dead;
-            AcceptedLeads += r.AcceptedLeads;
-            RejectedLeads += r.RejectedLeads;
-            DuplicateLeads += r.DuplicateLeads;
-            ConvertedLeads += r.ConvertedLeads;
-            Deposits += r.Deposits;
-        }
-
-        public void Add(Figures f)
-        {
-            Routed += f.Routed;
-            DeliveredLeads += f.DeliveredLeads;
-            Delivered += f.Delivered;
-            Rejected += f.Rejected;
-            Dead += f.Dead;
-            AcceptedLeads += f.AcceptedLeads;
-            RejectedLeads += f.RejectedLeads;
-            DuplicateLeads += f.DuplicateLeads;
-            ConvertedLeads += f.ConvertedLeads;
-            Deposits += f.Deposits;
-            foreach (var (currency, (deposits, minor)) in f.Revenue) AddRevenue(currency, deposits, minor);
-        }
-
-        public void AddRevenue(string currency, long deposits, long minor)
-        {
-            var (d, m) = Revenue.GetValueOrDefault(currency);
-            Revenue[currency] = (d + deposits, m + minor);
-        }
-
-        /// <summary>Adds <paramref name="attempts"/> attempts of <paramref name="ms"/> milliseconds (merged by <see cref="Histogram"/>).</summary>
-        public void AddTime(int ms, long attempts)
-        {
-            timeValues.Add(ms);
-            timeCounts.Add(attempts);
-        }
-
-        /// <summary>The response-time histogram: (milliseconds, attempts), ascending, one entry per duration.</summary>
-        public List<(int Value, long Count)> Histogram()
-        {
-            var values = CollectionsMarshal.AsSpan(timeValues);
-            var counts = CollectionsMarshal.AsSpan(timeCounts);
-            values.Sort(counts);
-            var histogram = new List<(int Value, long Count)>();
-            for (var i = 0; i < values.Length; i++)
-                if (histogram.Count > 0 && histogram[^1].Value == values[i]) histogram[^1] = (values[i], histogram[^1].Count + counts[i]);
-                else histogram.Add((values[i], counts[i]));
-            return histogram;
-        }
+        public ReportTimes? Times { get; set; }
     }
 
     static double Rate(long part, long whole) => whole == 0 ? 0 : Math.Round((double)part / whole, 4);
