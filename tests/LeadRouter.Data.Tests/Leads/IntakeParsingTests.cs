@@ -147,5 +147,7 @@ public sealed class IntakeParsingTests
     [InlineData("-", null)]
     [InlineData("  ", null)]
     [InlineData(" Selection ", "Selection")]
+    [InlineData("Ann\0 Lee", "Ann Lee")]
+    [InlineData("\0", null)]
     public void Placeholders_become_empty(string text, string? expected) => Assert.Equal(expected, LeadRowNormalizer.Clean(text));
 }

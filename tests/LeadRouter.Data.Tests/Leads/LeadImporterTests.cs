@@ -111,6 +111,19 @@ public abstract class LeadImporterTests<TDatabase>(TDatabase database) : IClassF
     }
 
     [Fact]
+    public async Task Nul_characters_are_removed_so_the_row_stores_on_every_database()
+    {
+        var csv = $"Id,Name,City,Notes\n{u}-1,Ann\0 Lee,\0,note\0 kept\n";
+
+        var report = await ImportAsync(csv);
+
+        Assert.Equal((1, 0), (report.Accepted, report.Rejected));
+        var lead = Assert.Single(await LeadsOf(report));
+        Assert.Equal(("Ann Lee", null), (lead.Name, lead.City));
+        Assert.Contains("note kept", lead.Attributes, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sources_are_matched_case_insensitively_and_keep_the_first_spelling()
     {
         var csv = $"Id,Lead Source\n{u}-1,  Src{u} \n{u}-2,SRC{u}\n{u}-3,src{u}\n{u}-4,\n";

@@ -187,9 +187,13 @@ sealed class LeadRowNormalizer
         };
     }
 
-    /// <summary>Trimmed value, or null for empty and placeholder values (Select, N/A, NA, null, -).</summary>
+    /// <summary>
+    /// Trimmed value, or null for empty and placeholder values (Select, N/A, NA, null, -). NUL characters are removed first:
+    /// they are never meaningful in a lead, and PostgreSQL text cannot hold them (the row would fail only there).
+    /// </summary>
     internal static string? Clean(string? value)
     {
+        if (value is not null && value.Contains('\0', StringComparison.Ordinal)) value = value.Replace("\0", "", StringComparison.Ordinal);
         var span = value.AsSpan().Trim();
         if (span.IsEmpty) return null;
         if (span.Length <= 6 && (span is "-" or "--"
