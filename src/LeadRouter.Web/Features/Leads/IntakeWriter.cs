@@ -62,7 +62,7 @@ public sealed class IntakeWriter(
     readonly Dictionary<string, long> sourceIds = new(StringComparer.Ordinal);
     readonly Dictionary<string, long> importIds = new(StringComparer.Ordinal);
     // The loop's own context with its connection kept open (no open, pragmas and close per transaction); replaced after an error.
-    LeadRouterDb? context;
+    readonly KeptContext kept = new(dbs, db => db.ChangeTracker.AutoDetectChangesEnabled = false);
 
     GroupCommit<IntakeCall, IntakeResult> Group =>
         LazyInitializer.EnsureInitialized(ref group, () => new(WriteAsync, c => c.Rows.Count, MaxBatchLeads, "Intake", log));
@@ -114,29 +114,10 @@ public sealed class IntakeWriter(
         }
     }
 
-    async Task<Written> WriteOnceAsync(IReadOnlyList<IntakeCall> calls, CancellationToken ct)
+    Task<Written> WriteOnceAsync(IReadOnlyList<IntakeCall> calls, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var db = await ContextAsync(ct);
-        try
-        {
-            return await WriteOnceAsync(db, calls, now, ct);
-        }
-        catch
-        {
-            context = null;
-            await db.DisposeAsync();
-            throw;
-        }
-    }
-
-    async Task<LeadRouterDb> ContextAsync(CancellationToken ct)
-    {
-        if (context is not null) return context;
-        var db = await dbs.CreateDbContextAsync(ct);
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        await db.Database.OpenConnectionAsync(ct);
-        return context = db;
+        return kept.RunAsync(db => WriteOnceAsync(db, calls, now, ct), ct);
     }
 
     async Task<Written> WriteOnceAsync(LeadRouterDb db, IReadOnlyList<IntakeCall> calls, DateTimeOffset now, CancellationToken ct)
@@ -334,6 +315,6 @@ public sealed class IntakeWriter(
     public async ValueTask DisposeAsync()
     {
         await Group.DisposeAsync();
-        if (context is not null) await context.DisposeAsync();
+        await kept.DisposeAsync();
     }
 }

@@ -40,7 +40,7 @@ public sealed class DownloadCounts(IDbContextFactory<LeadRouterDb> dbs, ILogger<
 
     GroupCommit<CountedDownload, bool>? group;
     // The loop's own context with its connection kept open; replaced after an error.
-    LeadRouterDb? context;
+    readonly KeptContext kept = new(dbs);
 
     GroupCommit<CountedDownload, bool> Group =>
         LazyInitializer.EnsureInitialized(ref group, () => new(WriteAsync, _ => 1, MaxBatch, "Download count", log));
@@ -75,51 +75,33 @@ public sealed class DownloadCounts(IDbContextFactory<LeadRouterDb> dbs, ILogger<
     sealed record FileCount(long FileId, int Downloads, DateTimeOffset Latest);
 
     /// <summary>One transaction: an UPDATE per file, then the commit; returns the files that exist (and were counted).</summary>
-    async Task<HashSet<long>> WriteOnceAsync(IReadOnlyList<FileCount> files, CancellationToken ct)
+    async Task<HashSet<long>> WriteOnceAsync(IReadOnlyList<FileCount> files, CancellationToken ct) => await kept.RunAsync(async db =>
     {
-        var db = await ContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var counted = new HashSet<long>();
+        foreach (var f in files)
+        {
+            var (id, k, latest) = (f.FileId, f.Downloads, f.Latest);
+            var rows = await db.MemberFiles.Where(x => x.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.DownloadCount, x => x.DownloadCount + k)
+                .SetProperty(x => x.LastDownloadAt, x => x.LastDownloadAt == null || x.LastDownloadAt < latest ? latest : x.LastDownloadAt), ct);
+            if (rows == 1) counted.Add(id);
+        }
         try
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var counted = new HashSet<long>();
-            foreach (var f in files)
-            {
-                var (id, k, latest) = (f.FileId, f.Downloads, f.Latest);
-                var rows = await db.MemberFiles.Where(x => x.Id == id).ExecuteUpdateAsync(s => s
-                    .SetProperty(x => x.DownloadCount, x => x.DownloadCount + k)
-                    .SetProperty(x => x.LastDownloadAt, x => x.LastDownloadAt == null || x.LastDownloadAt < latest ? latest : x.LastDownloadAt), ct);
-                if (rows == 1) counted.Add(id);
-            }
-            try
-            {
-                await tx.CommitAsync(ct);
-            }
-            catch (Exception e)
-            {
-                throw new GroupMayBeWrittenException($"The commit of {files.Sum(f => f.Downloads)} download counts failed; they may be stored", e);
-            }
-            return counted;
+            await tx.CommitAsync(ct);
         }
-        catch
+        catch (Exception e)
         {
-            context = null;
-            await db.DisposeAsync();
-            throw;
+            throw new GroupMayBeWrittenException($"The commit of {files.Sum(f => f.Downloads)} download counts failed; they may be stored", e);
         }
-    }
-
-    async Task<LeadRouterDb> ContextAsync(CancellationToken ct)
-    {
-        if (context is not null) return context;
-        var db = await dbs.CreateDbContextAsync(ct);
-        await db.Database.OpenConnectionAsync(ct);
-        return context = db;
-    }
+        return counted;
+    }, ct);
 
     /// <summary>Stops taking downloads and waits until the queued ones are counted or failed.</summary>
     public async ValueTask DisposeAsync()
     {
         await Group.DisposeAsync();
-        if (context is not null) await context.DisposeAsync();
+        await kept.DisposeAsync();
     }
 }
