@@ -157,6 +157,49 @@ public abstract class MemberDownloadTests<TApp>(TApp app) : AppTests<TApp>(app) 
     }
 
     [Fact]
+    public async Task A_cached_file_is_refused_once_its_member_is_no_longer_linked_to_the_login_and_that_download_is_not_counted()
+    {
+        var (fileId, judy) = await MemberWithFileAsync("judy", 3);
+        var path = $"/api/users/leads/download/{fileId}";
+        Assert.Equal(HttpStatusCode.OK, (await judy.GetAsync(path, Ct)).StatusCode); // now cached on this node, with its member
+        await using (var db = App.CreateDb())
+        {
+            var memberId = await db.MemberFiles.Where(f => f.Id == fileId).Select(f => f.MemberId).SingleAsync(Ct);
+            await db.Members.Where(m => m.Id == memberId).ExecuteUpdateAsync(u => u.SetProperty(m => m.UserId, (string?)null), Ct);
+        }
+
+        var refused = await judy.GetAsync(path, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        await using var check = App.CreateDb();
+        Assert.Equal(1, await check.MemberFiles.Where(f => f.Id == fileId).Select(f => f.DownloadCount).SingleAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_group_of_downloads_by_several_logins_counts_only_those_linked_to_the_files_member()
+    {
+        var (fileId, _) = await MemberWithFileAsync("kim", 2);
+        var (strangerMember, _) = await MemberWithLoginAsync("lou");
+        await using var db = App.CreateDb();
+        var file = await db.MemberFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, Ct);
+        var owner = await db.Members.Where(m => m.Id == file.MemberId).Select(m => m.UserId!).SingleAsync(Ct);
+        var stranger = await db.Members.Where(m => m.Id == strangerMember).Select(m => m.UserId!).SingleAsync(Ct);
+        var at = App.Clock.GetUtcNow();
+        var counts = new DownloadCounts(App.Get<IDbContextFactory<LeadRouterDb>>(), NullLogger<DownloadCounts>.Instance);
+
+        // Queued together, then written as one group when the writer drains on shutdown.
+        var queued = Enumerable.Range(0, 12).Select(i => counts.CountForUserAsync(fileId, file.MemberId, i % 3 == 0 ? stranger : owner, at, Ct)).ToList();
+        var missing = counts.CountForUserAsync(987654321, file.MemberId, owner, at, Ct);
+        await counts.DisposeAsync();
+
+        var results = await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(5), Ct);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => i % 3 == 0 ? DownloadCounted.NotTheCallers : DownloadCounted.Counted), results);
+        Assert.Equal(DownloadCounted.NoSuchFile, await missing.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        Assert.Equal(8, await db.MemberFiles.Where(f => f.Id == fileId).Select(f => f.DownloadCount).SingleAsync(Ct));
+        Assert.Equal(8, counts.Committed.Downloads);
+    }
+
+    [Fact]
     public async Task Download_counts_queued_at_shutdown_are_written_and_an_older_time_does_not_move_the_last_download_back()
     {
         var (fileId, _) = await MemberWithFileAsync("ivan", 2);
@@ -168,10 +211,10 @@ public abstract class MemberDownloadTests<TApp>(TApp app) : AppTests<TApp>(app) 
         await counts.DisposeAsync();
 
         // Every queued download was answered by the time shutdown finished (the answers reach their callers just after).
-        Assert.All(await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(5), Ct), Assert.True);
-        Assert.False(await missing.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        Assert.All(await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(5), Ct), c => Assert.Equal(DownloadCounted.Counted, c));
+        Assert.Equal(DownloadCounted.NoSuchFile, await missing.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => counts.CountAsync(fileId, at, Ct));
-        Assert.Equal(31, counts.Committed.Downloads);
+        Assert.Equal(30, counts.Committed.Downloads); // the unknown file's download is answered but not counted
         await using (var db = App.CreateDb())
         {
             var stored = await db.MemberFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, Ct);
@@ -179,7 +222,7 @@ public abstract class MemberDownloadTests<TApp>(TApp app) : AppTests<TApp>(app) 
         }
 
         await using var later = new DownloadCounts(App.Get<IDbContextFactory<LeadRouterDb>>(), NullLogger<DownloadCounts>.Instance);
-        Assert.True(await later.CountAsync(fileId, at.AddHours(-1), Ct));
+        Assert.Equal(DownloadCounted.Counted, await later.CountAsync(fileId, at.AddHours(-1), Ct));
         await using var check = App.CreateDb();
         var file = await check.MemberFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, Ct);
         Assert.Equal((31, at), (file.DownloadCount, file.LastDownloadAt));

@@ -41,7 +41,7 @@ public abstract record DownloadOutcome
 /// rendered from its run's shares once, on its first download or export, and stored (<see cref="MemberFileCsv"/>), so
 /// every later download and <c>files export</c> serve the same bytes; each node also keeps recently served files in
 /// memory (<see cref="MembersOptions.FileCacheMegabytes"/>) with their member (a file's member never changes). A download
-/// checks that the file is the caller's, then counts itself through <see cref="DownloadCounts"/>' group commit and is
+/// is counted through <see cref="DownloadCounts"/>' group commit, which also confirms the file is the caller's, and is
 /// answered once the count is committed.
 /// </summary>
 public sealed class MemberFiles(
@@ -107,41 +107,50 @@ public sealed class MemberFiles(
     /// is not <paramref name="callerMemberId"/>'s (or that is null); the file once its download is counted (committed).</returns>
     public async Task<DownloadOutcome> DownloadAsync(long fileId, long? callerMemberId, CancellationToken ct)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        return await DownloadAsync(db, fileId, owner => Task.FromResult(owner == callerMemberId), ct);
+        if (!cache.TryGetValue(fileId, out CachedFile? file) || file is null)
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            // Ownership before anything is rendered.
+            var owner = await db.MemberFiles.Where(f => f.Id == fileId).Select(f => (long?)f.MemberId).SingleOrDefaultAsync(ct);
+            if (owner is null) return new DownloadOutcome.NotFound();
+            if (owner != callerMemberId) return new DownloadOutcome.Forbidden();
+            file = await FileAsync(db, fileId, ct);
+            if (file is null) return new DownloadOutcome.NotFound();
+        }
+        if (file.MemberId != callerMemberId) return new DownloadOutcome.Forbidden();
+        return Outcome(await counts.CountAsync(fileId, clock.GetUtcNow(), ct), file);
     }
 
     /// <summary>
     /// The same as <see cref="DownloadAsync(long, long?, CancellationToken)"/> for the member linked to a login (Identity
     /// user id; seed 002's <c>GET /api/users/leads/download/{file_id}</c>). Once the file is cached on this node a download
-    /// costs one read (is the file's member this login's?) and a share of one group-commit transaction.
+    /// costs no read of its own: the link between the file's member and the login is read in the count's group-commit
+    /// transaction. An uncached file is checked first (file and link in one read) so a stranger renders nothing.
     /// </summary>
     public async Task<DownloadOutcome> DownloadForUserAsync(long fileId, string? userId, CancellationToken ct)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        return await DownloadAsync(db, fileId, async owner => userId is not null && await IsMemberOfUser.For(db)(db, owner, userId, ct), ct);
+        if (!cache.TryGetValue(fileId, out CachedFile? file) || file is null)
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var owner = await (from f in db.MemberFiles
+                               join m in db.Members on f.MemberId equals m.Id
+                               where f.Id == fileId
+                               select new { m.UserId }).SingleOrDefaultAsync(ct);
+            if (owner is null) return new DownloadOutcome.NotFound();
+            if (userId is null || owner.UserId != userId) return new DownloadOutcome.Forbidden();
+            file = await FileAsync(db, fileId, ct);
+            if (file is null) return new DownloadOutcome.NotFound();
+        }
+        if (userId is null) return new DownloadOutcome.Forbidden();
+        return Outcome(await counts.CountForUserAsync(fileId, file.MemberId, userId, clock.GetUtcNow(), ct), file);
     }
 
-    /// <summary>Whether member <c>id</c> is linked to login <c>userId</c> (one primary key read, compiled once per model).</summary>
-    static readonly PerModel<Func<LeadRouterDb, long, string, CancellationToken, Task<bool>>> IsMemberOfUser = new(() => EF.CompileAsyncQuery(
-        (LeadRouterDb db, long id, string userId, CancellationToken ct) => db.Members.Any(m => m.Id == id && m.UserId == userId)));
-
-    /// <summary>
-    /// Ownership first: the file's member (cached with the file, else read) must pass <paramref name="isCaller"/>, before
-    /// anything is rendered or counted. Then the content (cached, stored, or rendered and stored once) and the count,
-    /// which is committed before this returns.
-    /// </summary>
-    async Task<DownloadOutcome> DownloadAsync(LeadRouterDb db, long fileId, Func<long, Task<bool>> isCaller, CancellationToken ct)
+    static DownloadOutcome Outcome(DownloadCounted counted, CachedFile file) => counted switch
     {
-        var owner = cache.TryGetValue(fileId, out CachedFile? cached) && cached is not null
-            ? cached.MemberId
-            : await db.MemberFiles.Where(f => f.Id == fileId).Select(f => (long?)f.MemberId).SingleOrDefaultAsync(ct);
-        if (owner is not { } memberId) return new DownloadOutcome.NotFound();
-        if (!await isCaller(memberId)) return new DownloadOutcome.Forbidden();
-        var file = cached ?? await FileAsync(db, fileId, ct);
-        if (file is null) return new DownloadOutcome.NotFound();
-        return await counts.CountAsync(fileId, clock.GetUtcNow(), ct) ? new DownloadOutcome.File(file.Content) : new DownloadOutcome.NotFound();
-    }
+        DownloadCounted.Counted => new DownloadOutcome.File(file.Content),
+        DownloadCounted.NotTheCallers => new DownloadOutcome.Forbidden(),
+        _ => new DownloadOutcome.NotFound(),
+    };
 
     /// <summary>
     /// An existing file with its content: from this node's cache, else the stored bytes, else rendered now and stored once;
