@@ -22,7 +22,11 @@ static class IntakeLoad
         var requests = args.Int("requests", 5_000);
         var concurrency = args.Int("concurrency", 16);
         var warmup = args.Int("warmup", 2_000);
-        Console.WriteLine($"intake: {requests:N0} requests per phase, concurrency {concurrency}, warm-up {warmup} per phase; {BenchArgs.Machine}");
+        var wrk = args.Flag("wrk");
+        var seconds = args.Int("seconds", 15);
+        Console.WriteLine(wrk
+            ? $"intake: wrk, {seconds} s per phase after {WrkWarmupSeconds} s of warm-up each, {concurrency} connections; {BenchArgs.Machine}"
+            : $"intake: {requests:N0} requests per phase, concurrency {concurrency}, warm-up {warmup} per phase; {BenchArgs.Machine}");
 
         await using var db = await BenchDatabase.CreateAsync(args.String("db"), ct);
         await using var web = await BenchWebApp.StartAsync(db, new Dictionary<string, string?>(), ct);
@@ -35,6 +39,8 @@ static class IntakeLoad
         foreach (var w in new[] { 50, 30, 20 })
             brokers.Add((await directory.AddAsync(new NewBroker($"bench-{w}", 5, w, ["AE"]), ct)).Id);
         await web.Get<SourceRoutes>().SetAsync("BENCH-ROUTED", RouteTarget.Brokers, ct);
+
+        if (wrk) return await RunWrkAsync(web, db, client, brokers, concurrency, seconds, ct);
 
         // Warm-up of both paths (JIT, EF query compilation, connection pools), not timed.
         await LoadAsync(client, writer, "WARM-BASE", warmup, concurrency, ct);
@@ -55,6 +61,61 @@ static class IntakeLoad
         Console.WriteLine($"check: {routedLeads:N0} routed leads stored, {baseLeads:N0} baseline leads without owner, {logRows:N0} assignment rows " +
             $"(incl. warm-up); per broker {string.Join(" / ", brokers.Select(b => perBroker.SingleOrDefault(p => p.Key == b)?.N ?? 0))}");
         return routedLeads == requests && baseLeads == requests && baseline.Failed == 0 && routed.Failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>With <c>--wrk</c>: untimed seconds of load on each path before the timed phases (JIT, pools).</summary>
+    const int WrkWarmupSeconds = 5;
+
+    /// <summary>
+    /// The same two phases with the load from wrk (see <see cref="WrkClient"/>): each request a lead with a fresh e-mail
+    /// (phase tag, wrk thread, request number). wrk runs for a time, not a count, and stops with requests in flight, so
+    /// the check is that every lead wrk saw answered is stored (at most one more per connection may be stored).
+    /// </summary>
+    static async Task<int> RunWrkAsync(BenchWebApp web, BenchDatabase db, HttpClient client, List<long> brokers, int connections, int seconds, CancellationToken ct)
+    {
+        var token = client.DefaultRequestHeaders.Authorization!.Parameter!;
+        var writer = web.Get<IntakeWriter>();
+        var leads = new Uri(web.Url, "api/v1/leads");
+        Task<WrkClient.Result> Wrk(string source, int s) => WrkClient.RunAsync(leads, token, connections, 2, TimeSpan.FromSeconds(s), Lua(source), ct);
+
+        await Wrk("WARM-BASE", WrkWarmupSeconds);
+        await web.Get<SourceRoutes>().SetAsync("WARM-ROUTED", RouteTarget.Brokers, ct);
+        await Wrk("WARM-ROUTED", WrkWarmupSeconds);
+
+        var results = new List<(string Source, WrkClient.Result Result)>();
+        foreach (var (name, source) in new[] { ("baseline (insert only)", "BENCH-BASE"), ("intake + routing", "BENCH-ROUTED") })
+        {
+            var (transactions, calls) = writer.Committed;
+            var r = await Wrk(source, seconds);
+            var committed = writer.Committed;
+            Console.WriteLine($"{name,-24} {r.Describe("leads/s")}; {committed.Transactions - transactions:N0} transactions " +
+                $"({(double)(committed.Calls - calls) / Math.Max(1, committed.Transactions - transactions):F1} calls each); load average {BenchArgs.LoadAverage}");
+            results.Add((source, r));
+        }
+        Console.WriteLine($"routed / baseline: {results[1].Result.Rate / results[0].Result.Rate:P0} of the baseline rate");
+
+        await using var check = await db.Dbs.CreateDbContextAsync(ct);
+        var routedLeads = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-ROUTED" && l.BrokerId != null, ct);
+        var unrouted = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-ROUTED" && l.BrokerId == null, ct);
+        var baseLeads = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-BASE" && l.BrokerId == null && l.AgentId == null, ct);
+        var perBroker = await check.BrokerAssignments.GroupBy(a => a.BrokerId).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct);
+        Console.WriteLine($"check: {routedLeads:N0} routed leads stored ({unrouted} of that source without a broker), {baseLeads:N0} baseline leads without owner " +
+            $"(wrk saw {results[1].Result.Requests:N0} and {results[0].Result.Requests:N0} answered); per broker (incl. warm-up) " +
+            string.Join(" / ", brokers.Select(b => perBroker.SingleOrDefault(p => p.Key == b)?.N ?? 0)));
+        bool Stored(long stored, WrkClient.Result r) => r.Errors == 0 && stored >= r.Requests && stored <= r.Requests + connections;
+        return Stored(routedLeads, results[1].Result) && unrouted == 0 && Stored(baseLeads, results[0].Result) ? 0 : 1;
+    }
+
+    /// <summary>The body of wrk's <c>request()</c>: one lead of <paramref name="source"/> with an e-mail no other request has.</summary>
+    static string Lua(string source)
+    {
+        var tag = $"{source.ToLowerInvariant()}.{Guid.NewGuid().ToString("N")[..8]}";
+        return $$"""
+            local body = string.format('{"name":"Bench Lead %d","email":"{{tag}}.%d.%d@example.com","phone":"+97150%07d","country":"AE","amount":%d,"source":"{{source}}"}',
+              n, thread_id, n, (thread_id * 1000000 + n) % 10000000, 100 + n % 900)
+              wrk.headers["Content-Type"] = "application/json"
+              return wrk.format("POST", nil, nil, body)
+            """;
     }
 
     sealed record Phase(int Requests, int Failed, TimeSpan Elapsed, double[] LatenciesMs, double CpuSeconds, long Transactions, long Calls)

@@ -282,3 +282,17 @@ public sealed class BrokerReportGroupingTests_Sqlite(SqliteApp app) : BrokerRepo
 
 [Trait("Database", "Postgres")]
 public sealed class BrokerReportGroupingTests_Postgres(PostgresApp app) : BrokerReportGroupingTests<PostgresApp>(app);
+
+/// <summary>The SQLite histogram text of one cell and day: <c>ms:attempts</c> entries, or <c>ms</c> alone for one attempt.</summary>
+public sealed class BrokerReportHistogramTextTests
+{
+    [Fact]
+    public void Entries_with_and_without_an_attempt_count_read_back_exactly()
+    {
+        var text = "12:3,7,0:2,5,2147483647:9000000000,-4".AsSpan();
+        var entries = new List<(int, long)>();
+        while (!text.IsEmpty) entries.Add(BrokerReportQueries.Entry(ref text));
+
+        Assert.Equal([(12, 3L), (7, 1L), (0, 2L), (5, 1L), (int.MaxValue, 9_000_000_000L), (-4, 1L)], entries);
+    }
+}

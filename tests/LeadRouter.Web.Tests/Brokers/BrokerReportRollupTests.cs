@@ -16,8 +16,8 @@ namespace LeadRouter.Web.Tests.Brokers;
 /// </summary>
 public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(app) where TApp : LeadRouterApp, new()
 {
-    static readonly DateTimeOffset Day1 = new(2029, 5, 14, 23, 59, 59, TimeSpan.Zero);
-    static readonly DateTimeOffset Day2 = new(2029, 5, 15, 0, 0, 0, TimeSpan.Zero);
+    private protected static readonly DateTimeOffset Day1 = new(2029, 5, 14, 23, 59, 59, TimeSpan.Zero);
+    private protected static readonly DateTimeOffset Day2 = new(2029, 5, 15, 0, 0, 0, TimeSpan.Zero);
     static readonly DateTimeOffset Day3 = new(2029, 6, 2, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
@@ -141,7 +141,7 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         await ReportRollupRecount.AssertMatchAsync(fresh, b1, b2);
     }
 
-    static async Task<(long B1, long B2)> BrokersAsync(LeadRouterApp app)
+    private protected static async Task<(long B1, long B2)> BrokersAsync(LeadRouterApp app)
     {
         await using var db = app.CreateDb();
         var b1 = db.Brokers.Add(new Broker { Name = $"rollup-{Guid.NewGuid():N}", Priority = 5, Weight = 10, CreatedAt = app.Clock.GetUtcNow() }).Entity;
@@ -150,7 +150,7 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         return (b1.Id, b2.Id);
     }
 
-    static BrokerAssignment Route(long lead, long broker, string country, DateTimeOffset at) =>
+    private protected static BrokerAssignment Route(long lead, long broker, string country, DateTimeOffset at) =>
         new() { LeadId = lead, BrokerId = broker, Priority = 5, Country = country, Decision = "{}", RoutedAt = at };
 
     static Delivery Delivery(long lead, long broker, DeliveryStatus status) => new()
@@ -163,7 +163,7 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
         NextAttemptAt = Day1,
     };
 
-    static PushLog Attempt(long lead, long broker, int ms) =>
+    private protected static PushLog Attempt(long lead, long broker, int ms) =>
         new() { LeadId = lead, BrokerId = broker, Attempt = 1, Status = DeliveryStatus.Delivered, DurationMs = ms, At = Day1 };
 
     static LeadEvent Event(long lead, long broker, PostbackEvent ev, long? minor = null, string? currency = null) => new()
@@ -181,7 +181,46 @@ public abstract class BrokerReportRollupTests<TApp>(TApp app) : AppTests<TApp>(a
     };
 }
 
-public sealed class BrokerReportRollupTests_Sqlite(SqliteApp app) : BrokerReportRollupTests<SqliteApp>(app);
+public sealed class BrokerReportRollupTests_Sqlite(SqliteApp app) : BrokerReportRollupTests<SqliteApp>(app)
+{
+    [Fact]
+    public async Task The_response_time_histograms_are_kept_without_rowid_and_keep_their_rows_down_and_up_again()
+    {
+        await using var fresh = await MemberSeeding.StartFreshAsync<SqliteApp>();
+        var (b1, b2) = await BrokersAsync(fresh);
+        var leads = await fresh.AddLeadsAsync("ROWID", 3);
+        await using (var db = fresh.CreateDb())
+        {
+            db.BrokerAssignments.AddRange(Route(leads[0], b1, "AE", Day1), Route(leads[1], b1, "AE", Day1), Route(leads[2], b2, "SA", Day2));
+            db.PushLogs.AddRange(Attempt(leads[0], b1, 15), Attempt(leads[0], b1, 15), Attempt(leads[1], b1, 40), Attempt(leads[2], b2, 7));
+            await db.SaveChangesAsync(Ct);
+        }
+        Assert.EndsWith("WITHOUT ROWID", await TableSqlAsync(fresh));
+
+        await using (var db = fresh.CreateDb())
+            await db.GetService<IMigrator>().MigrateAsync("BrokerReportRollups", cancellationToken: Ct);
+        Assert.DoesNotContain("WITHOUT ROWID", await TableSqlAsync(fresh));
+        await ReportRollupRecount.AssertMatchAsync(fresh, b1, b2);
+
+        await using (var db = fresh.CreateDb())
+            await db.Database.MigrateAsync(Ct);
+        Assert.EndsWith("WITHOUT ROWID", await TableSqlAsync(fresh));
+        await ReportRollupRecount.AssertMatchAsync(fresh, b1, b2);
+        await using (var db = fresh.CreateDb())
+        {
+            // The triggers on other tables still find the rebuilt table by its name.
+            db.PushLogs.AddRange(Attempt(leads[1], b1, 40), Attempt(leads[2], b2, 8));
+            await db.SaveChangesAsync(Ct);
+        }
+        await ReportRollupRecount.AssertMatchAsync(fresh, b1, b2);
+    }
+
+    static async Task<string> TableSqlAsync(LeadRouterApp app)
+    {
+        await using var db = app.CreateDb();
+        return await db.Database.SqlQuery<string>($"SELECT sql AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = 'BrokerReportResponseTimes'").SingleAsync(Ct);
+    }
+}
 
 [Trait("Database", "Postgres")]
 public sealed class BrokerReportRollupTests_Postgres(PostgresApp app) : BrokerReportRollupTests<PostgresApp>(app);
