@@ -63,12 +63,6 @@ static class RoutingWrites
         batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Routing writes need the routing transaction.");
         DbBatchCommand? assign = null;
-        // The lead updates are planned for each run's ids (custom plans), whatever plan_cache_mode says. Npgsql prepares
-        // the statements a connection repeats, and after five runs PostgreSQL may keep a generic plan made from the
-        // statistics of that moment: a generic plan of the lead UPDATE made while "Leads" was small walked the whole
-        // table, a full scan per routing run once the table had grown (until the next ANALYZE), while the custom plan is
-        // one primary-key lookup per lead at any table size. The other statements keep their generic plans.
-        Add(batch, "SET LOCAL plan_cache_mode = force_custom_plan");
         if (plan.Routed.Count > 0)
             assign = Add(batch, """
                 UPDATE "Leads" AS l SET "BrokerId" = r.b, "Status" = $1, "AssignedAt" = $2, "StatusChangedAt" = $2, "UnroutedReason" = NULL
@@ -80,7 +74,6 @@ static class RoutingWrites
                 UPDATE "Leads" SET "UnroutedReason" = $1
                 WHERE "Id" = ANY($2) AND "BrokerId" IS NULL AND "AgentId" IS NULL AND "Status" = $3
                 """, reason, ids.ToArray(), Waiting);
-        Add(batch, "SET LOCAL plan_cache_mode TO DEFAULT");
         if (plan.Log.Count > 0)
             Add(batch, $"""
                 INSERT INTO {LogColumns}
@@ -100,7 +93,7 @@ static class RoutingWrites
         foreach (var statement in plan.AlsoWrite)
             Add(batch, string.Format(CultureInfo.InvariantCulture, statement.Format,
                 Enumerable.Range(1, statement.ArgumentCount).Select(i => (object)$"${i}").ToArray()), statement.GetArguments()!);
-        if (batch.BatchCommands.Count == 2) return 0;
+        if (batch.BatchCommands.Count == 0) return 0;
         await batch.ExecuteNonQueryAsync(ct);
         return assign?.RecordsAffected ?? 0;
     }
