@@ -47,25 +47,9 @@ public static class DataRegistration
     {
         DatabaseProvider.Sqlite => o.UseSqlite(target.ConnectionString, x => x.MigrationsAssembly("LeadRouter.Data.Sqlite"))
             .AddInterceptors(SqlitePragmas.Instance),
-        DatabaseProvider.Postgres => o.UseNpgsql(WithAutoPrepare(target.ConnectionString), x => x.MigrationsAssembly("LeadRouter.Data.Postgres")),
+        DatabaseProvider.Postgres => o.UseNpgsql(target.ConnectionString, x => x.MigrationsAssembly("LeadRouter.Data.Postgres")),
         _ => throw new InvalidOperationException($"Unknown provider '{target.Provider}'"),
     };
-
-    /// <summary>
-    /// The Npgsql connection string the context opens: the given one, plus automatic preparation of the statements a
-    /// connection runs repeatedly (<c>Max Auto Prepare=64; Auto Prepare Min Usages=2</c>) unless it sets
-    /// <c>Max Auto Prepare</c> itself (e.g. <c>Max Auto Prepare=0</c> behind PgBouncer in transaction mode). The intake,
-    /// routing and dispatch transactions send the same statements over and over; prepared, PostgreSQL stops parsing and
-    /// planning them each time (bench/README.md: PostgreSQL intake + routing 1,847 → 2,252 leads/s, same run conditions).
-    /// </summary>
-    public static string WithAutoPrepare(string connectionString)
-    {
-        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare")) return connectionString;
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 };
-        if (!given.ContainsKey("Auto Prepare Min Usages") && !given.ContainsKey("AutoPrepareMinUsages")) builder.AutoPrepareMinUsages = 2;
-        return builder.ToString();
-    }
 
     /// <summary>WAL, NORMAL sync and foreign keys on every SQLite connection the context opens.</summary>
     sealed class SqlitePragmas : DbConnectionInterceptor
