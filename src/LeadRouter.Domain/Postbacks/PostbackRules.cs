@@ -30,32 +30,16 @@ public static class PostbackRules
     /// The nearest-rank percentile (<paramref name="percent"/> in 1–100) of values given as a histogram (value → count):
     /// the smallest value whose cumulative count reaches ⌈p/100 · n⌉. Null when there are none.
     /// </summary>
-    public static int? NearestRank(IEnumerable<(int Value, long Count)> histogram, int percent) =>
-        NearestRankOfSorted(histogram.Where(h => h.Count > 0).OrderBy(h => h.Value).ToList(), percent);
-
-    /// <summary>
-    /// <see cref="NearestRank"/> of a histogram already in ascending order of value (each value once, counts of 0 or more),
-    /// without sorting it again: for callers that merge large histograms in order.
-    /// </summary>
-    public static int? NearestRankOfSorted(IReadOnlyList<(int Value, long Count)> ascending, int percent)
+    public static int? NearestRank(IEnumerable<(int Value, long Count)> histogram, int percent)
     {
-        long n = 0;
-        foreach (var (_, count) in ascending) n += count;
-        if (n == 0) return null;
-        var rank = (n * percent + 99) / 100; // ceil(p·n/100) in integers
-        long seen = 0;
-        foreach (var (value, count) in ascending)
-        {
-            seen += count;
-            if (count > 0 && seen >= rank) return value;
-        }
-
-        return null;
+        var ascending = histogram.OrderBy(h => h.Value).ToArray();
+        return NearestRankOfSorted(ascending.Select(h => h.Value).ToArray(), ascending.Select(h => h.Count).ToArray(), percent);
     }
 
     /// <summary>
-    /// <see cref="NearestRankOfSorted(IReadOnlyList{ValueTuple{int, long}}, int)"/> of a histogram held as two parallel spans,
-    /// <paramref name="values"/> ascending (a value may repeat: its counts add up) and their <paramref name="counts"/>.
+    /// <see cref="NearestRank"/> of a histogram already in ascending order of value, held as two parallel spans:
+    /// <paramref name="values"/> ascending (a value may repeat: its counts add up) and their <paramref name="counts"/>
+    /// (0 or more), without sorting it again: for callers that merge large histograms (the broker report's p95).
     /// </summary>
     public static int? NearestRankOfSorted(ReadOnlySpan<int> values, ReadOnlySpan<long> counts, int percent)
     {

@@ -65,7 +65,8 @@ public abstract class BrokerComponentTests<TApp> : AppTests<TApp>, IAsyncDisposa
         Assert.Equal("POST", cut.Find("[data-preview='method']").TextContent);
         Assert.Contains("Saving makes a new signing secret", cut.Find("#api-config-notes").TextContent, StringComparison.Ordinal);
         cut.Find("#api-config-json").Change("""{ "endpoint": "http://127.0.0.1:9/other" }""");
-        Assert.True(cut.Find("#api-config-save").HasAttribute("disabled")); // the preview no longer shows what would be saved
+        // The preview no longer shows what would be saved (MudTextField passes the new value on asynchronously).
+        cut.WaitForAssertion(() => Assert.True(cut.Find("#api-config-save").HasAttribute("disabled")));
         Assert.Null((await App.Get<BrokerApiConfig>().GetAsync(broker.Id, Ct))!.Endpoint);
 
         preview();

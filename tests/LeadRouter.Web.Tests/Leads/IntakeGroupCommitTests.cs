@@ -194,6 +194,34 @@ public abstract class IntakeGroupCommitTests<TApp>(TApp app) : AppTests<TApp>(ap
     }
 
     [Fact]
+    public async Task A_source_and_import_removed_after_the_writer_cached_them_are_created_again_for_the_next_call()
+    {
+        var email = $"intake-{Guid.NewGuid():N}@example.com";
+        var admin = await App.ClientAsync(Roles.Admin, email);
+        var source = Unique("REMOVED");
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var first = await (await admin.PostAsJsonAsync("/api/v1/leads", new { name = "A", email = $"a.{tag}@example.com", source }, Ct))
+            .Content.ReadFromJsonAsync<IntakeResult>(Json, Ct);
+        await using (var db = App.CreateDb())
+        {
+            await db.Leads.Where(l => l.ImportId == first!.ImportId).ExecuteDeleteAsync(Ct);
+            await db.Imports.Where(i => i.Id == first!.ImportId).ExecuteDeleteAsync(Ct);
+            await db.Sources.Where(x => x.Name == source).ExecuteDeleteAsync(Ct);
+        }
+
+        var response = await admin.PostAsJsonAsync("/api/v1/leads", new { name = "B", email = $"b.{tag}@example.com", source }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var second = (await response.Content.ReadFromJsonAsync<IntakeResult>(Json, Ct))!;
+        Assert.Equal(1, second.Accepted);
+        Assert.NotEqual(first!.ImportId, second.ImportId);
+        await using var check = App.CreateDb();
+        var lead = await check.Leads.Where(l => l.Id == second.Leads[0].LeadId).Select(l => new { l.ImportId, Source = l.Source!.Name }).SingleAsync(Ct);
+        Assert.Equal((second.ImportId, source), (lead.ImportId, lead.Source));
+        Assert.Equal(1, await check.Imports.Where(i => i.Id == second.ImportId).Select(i => i.Rows).SingleAsync(Ct));
+    }
+
+    [Fact]
     public async Task A_source_name_that_is_too_long_is_named_and_nothing_is_stored()
     {
         var admin = await App.ClientAsync(Roles.Admin);

@@ -100,7 +100,20 @@ public sealed class IntakeWriter(
     /// <summary>One group: its transaction (retried), then the answers; the answers failing is not a reason to write again.</summary>
     async Task<IReadOnlyList<IntakeResult>> WriteAsync(IReadOnlyList<IntakeCall> calls)
     {
-        var written = await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
+        Written written;
+        try
+        {
+            written = await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
+        }
+        catch (Exception e) when (IsMissingReference(e) && sourceIds.Count + importIds.Count > 0)
+        {
+            // A cached source or import id is stale (its row was removed since it was cached): forget them all, so they
+            // are read or created again, and write once more.
+            log.LogWarning(e, "Intake batch of {Calls} calls referred to a removed source or import; writing it once more", calls.Count);
+            sourceIds.Clear();
+            importIds.Clear();
+            written = await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
+        }
         foreach (var (key, id) in written.NewSources) sourceIds[key] = id;
         foreach (var (key, id) in written.NewImports) importIds[key] = id;
         try
@@ -113,6 +126,15 @@ public sealed class IntakeWriter(
             throw new GroupMayBeWrittenException($"Intake batch of {calls.Count} calls was stored but its answers could not be made", e);
         }
     }
+
+    /// <summary>A foreign-key violation (PostgreSQL 23503, SQLite 787), also when wrapped.</summary>
+    static bool IsMissingReference(Exception? e) => e switch
+    {
+        null => false,
+        DbException { SqlState: "23503" } => true,
+        Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 787 } => true,
+        _ => IsMissingReference(e.InnerException),
+    };
 
     Task<Written> WriteOnceAsync(IReadOnlyList<IntakeCall> calls, CancellationToken ct)
     {
