@@ -33,9 +33,6 @@ static class DownloadsLoad
     /// process) is still compiling during the timed phases on 2 cores.</summary>
     const int Warmup = 1_000;
 
-    /// <summary>With <c>--wrk</c>: untimed seconds of load on each endpoint before the timed phases (JIT, pools).</summary>
-    const int WrkWarmupSeconds = 5;
-
     /// <summary>The hidden mode the bench runs itself in as the client process.</summary>
     public const string ClientMode = "downloads-client";
 
@@ -53,7 +50,7 @@ static class DownloadsLoad
         var seconds = args.Int("seconds", 10);
         await using var bench = await BenchDatabase.CreateAsync(args.String("db"), ct);
         Console.WriteLine($"downloads: {leads:N0}-lead file, {requests:N0} requests, {concurrency} at a time, {bench.Describe}, " +
-            $"client {(wrk ? $"wrk ({seconds} s per phase after {WrkWarmupSeconds} s of warm-up each)" : clientProcess ? "in its own process" : "in the server's process")}, {BenchArgs.Machine}");
+            $"client {(wrk ? $"wrk ({seconds} s per phase after {WrkClient.Warmup.TotalSeconds} s of warm-up each)" : clientProcess ? "in its own process" : "in the server's process")}, {BenchArgs.Machine}");
 
         var app = LeadRouterWebApp.Build(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" }, b =>
         {
@@ -95,8 +92,8 @@ static class DownloadsLoad
             long wrkDownloads = 0;
             if (wrk)
             {
-                await WrkClient.RunAsync(new Uri(uri, "/health"), token!, concurrency, 2, TimeSpan.FromSeconds(WrkWarmupSeconds), null, ct);
-                var warm = await WrkClient.RunAsync(new Uri(uri, download), token!, concurrency, 2, TimeSpan.FromSeconds(WrkWarmupSeconds), null, ct);
+                await WrkClient.RunAsync(new Uri(uri, "/health"), token!, concurrency, 2, WrkClient.Warmup, null, ct);
+                var warm = await WrkClient.RunAsync(new Uri(uri, download), token!, concurrency, 2, WrkClient.Warmup, null, ct);
                 var health = await WrkClient.RunAsync(new Uri(uri, "/health"), token!, concurrency, 2, TimeSpan.FromSeconds(seconds), null, ct);
                 Console.WriteLine($"GET /health (baseline): {health.Describe()}");
                 var files = await WrkClient.RunAsync(new Uri(uri, download), token!, concurrency, 2, TimeSpan.FromSeconds(seconds), null, ct);

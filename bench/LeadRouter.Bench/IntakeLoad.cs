@@ -25,7 +25,7 @@ static class IntakeLoad
         var wrk = args.Flag("wrk");
         var seconds = args.Int("seconds", 15);
         Console.WriteLine(wrk
-            ? $"intake: wrk, {seconds} s per phase after {WrkWarmupSeconds} s of warm-up each, {concurrency} connections; {BenchArgs.Machine}"
+            ? $"intake: wrk, {seconds} s per phase after {WrkClient.Warmup.TotalSeconds} s of warm-up each, {concurrency} connections; {BenchArgs.Machine}"
             : $"intake: {requests:N0} requests per phase, concurrency {concurrency}, warm-up {warmup} per phase; {BenchArgs.Machine}");
 
         await using var db = await BenchDatabase.CreateAsync(args.String("db"), ct);
@@ -53,18 +53,11 @@ static class IntakeLoad
         Report("intake + routing", routed);
         Console.WriteLine($"routed / baseline: {routed.Rate / baseline.Rate:P0} of the baseline rate");
 
-        await using var check = await db.Dbs.CreateDbContextAsync(ct);
-        var routedLeads = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-ROUTED" && l.BrokerId != null, ct);
-        var baseLeads = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-BASE" && l.BrokerId == null && l.AgentId == null, ct);
-        var logRows = await check.BrokerAssignments.CountAsync(ct);
-        var perBroker = await check.BrokerAssignments.GroupBy(a => a.BrokerId).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct);
-        Console.WriteLine($"check: {routedLeads:N0} routed leads stored, {baseLeads:N0} baseline leads without owner, {logRows:N0} assignment rows " +
-            $"(incl. warm-up); per broker {string.Join(" / ", brokers.Select(b => perBroker.SingleOrDefault(p => p.Key == b)?.N ?? 0))}");
-        return routedLeads == requests && baseLeads == requests && baseline.Failed == 0 && routed.Failed == 0 ? 0 : 1;
+        var stored = await StoredAsync(db, brokers, ct);
+        Console.WriteLine($"check: {stored.Routed:N0} routed leads stored ({stored.Unrouted} of that source without a broker), " +
+            $"{stored.Baseline:N0} baseline leads without owner; per broker (incl. warm-up) {stored.PerBroker}");
+        return stored.Routed == requests && stored.Unrouted == 0 && stored.Baseline == requests && baseline.Failed == 0 && routed.Failed == 0 ? 0 : 1;
     }
-
-    /// <summary>With <c>--wrk</c>: untimed seconds of load on each path before the timed phases (JIT, pools).</summary>
-    const int WrkWarmupSeconds = 5;
 
     /// <summary>
     /// The same two phases with the load from wrk (see <see cref="WrkClient"/>): each request a lead with a fresh e-mail
@@ -76,17 +69,17 @@ static class IntakeLoad
         var token = client.DefaultRequestHeaders.Authorization!.Parameter!;
         var writer = web.Get<IntakeWriter>();
         var leads = new Uri(web.Url, "api/v1/leads");
-        Task<WrkClient.Result> Wrk(string source, int s) => WrkClient.RunAsync(leads, token, connections, 2, TimeSpan.FromSeconds(s), Lua(source), ct);
+        Task<WrkClient.Result> Wrk(string source, TimeSpan duration) => WrkClient.RunAsync(leads, token, connections, 2, duration, Lua(source), ct);
 
-        await Wrk("WARM-BASE", WrkWarmupSeconds);
+        await Wrk("WARM-BASE", WrkClient.Warmup);
         await web.Get<SourceRoutes>().SetAsync("WARM-ROUTED", RouteTarget.Brokers, ct);
-        await Wrk("WARM-ROUTED", WrkWarmupSeconds);
+        await Wrk("WARM-ROUTED", WrkClient.Warmup);
 
         var results = new List<(string Source, WrkClient.Result Result)>();
         foreach (var (name, source) in new[] { ("baseline (insert only)", "BENCH-BASE"), ("intake + routing", "BENCH-ROUTED") })
         {
             var (transactions, calls) = writer.Committed;
-            var r = await Wrk(source, seconds);
+            var r = await Wrk(source, TimeSpan.FromSeconds(seconds));
             var committed = writer.Committed;
             Console.WriteLine($"{name,-24} {r.Describe("leads/s")}; {committed.Transactions - transactions:N0} transactions " +
                 $"({(double)(committed.Calls - calls) / Math.Max(1, committed.Transactions - transactions):F1} calls each); load average {BenchArgs.LoadAverage}");
@@ -94,16 +87,26 @@ static class IntakeLoad
         }
         Console.WriteLine($"routed / baseline: {results[1].Result.Rate / results[0].Result.Rate:P0} of the baseline rate");
 
+        var stored = await StoredAsync(db, brokers, ct);
+        Console.WriteLine($"check: {stored.Routed:N0} routed leads stored ({stored.Unrouted} of that source without a broker), " +
+            $"{stored.Baseline:N0} baseline leads without owner (wrk saw {results[1].Result.Requests:N0} and {results[0].Result.Requests:N0} answered); " +
+            $"per broker (incl. warm-up) {stored.PerBroker}");
+        bool Matches(long count, WrkClient.Result r) => r.Errors == 0 && count >= r.Requests && count <= r.Requests + connections;
+        return Matches(stored.Routed, results[1].Result) && stored.Unrouted == 0 && Matches(stored.Baseline, results[0].Result) ? 0 : 1;
+    }
+
+    /// <summary>What the run stored: routed leads of BENCH-ROUTED (and those of it without a broker), BENCH-BASE leads
+    /// without an owner, and the routing log rows per broker (incl. warm-up) as "n / n / n".</summary>
+    sealed record Stored(int Routed, int Unrouted, int Baseline, string PerBroker);
+
+    static async Task<Stored> StoredAsync(BenchDatabase db, List<long> brokers, CancellationToken ct)
+    {
         await using var check = await db.Dbs.CreateDbContextAsync(ct);
-        var routedLeads = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-ROUTED" && l.BrokerId != null, ct);
+        var routed = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-ROUTED" && l.BrokerId != null, ct);
         var unrouted = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-ROUTED" && l.BrokerId == null, ct);
-        var baseLeads = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-BASE" && l.BrokerId == null && l.AgentId == null, ct);
+        var baseline = await check.Leads.CountAsync(l => l.Source!.Name == "BENCH-BASE" && l.BrokerId == null && l.AgentId == null, ct);
         var perBroker = await check.BrokerAssignments.GroupBy(a => a.BrokerId).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct);
-        Console.WriteLine($"check: {routedLeads:N0} routed leads stored ({unrouted} of that source without a broker), {baseLeads:N0} baseline leads without owner " +
-            $"(wrk saw {results[1].Result.Requests:N0} and {results[0].Result.Requests:N0} answered); per broker (incl. warm-up) " +
-            string.Join(" / ", brokers.Select(b => perBroker.SingleOrDefault(p => p.Key == b)?.N ?? 0)));
-        bool Stored(long stored, WrkClient.Result r) => r.Errors == 0 && stored >= r.Requests && stored <= r.Requests + connections;
-        return Stored(routedLeads, results[1].Result) && unrouted == 0 && Stored(baseLeads, results[0].Result) ? 0 : 1;
+        return new Stored(routed, unrouted, baseline, string.Join(" / ", brokers.Select(b => perBroker.SingleOrDefault(p => p.Key == b)?.N ?? 0)));
     }
 
     /// <summary>The body of wrk's <c>request()</c>: one lead of <paramref name="source"/> with an e-mail no other request has.</summary>
@@ -113,8 +116,8 @@ static class IntakeLoad
         return $$"""
             local body = string.format('{"name":"Bench Lead %d","email":"{{tag}}.%d.%d@example.com","phone":"+97150%07d","country":"AE","amount":%d,"source":"{{source}}"}',
               n, thread_id, n, (thread_id * 1000000 + n) % 10000000, 100 + n % 900)
-              wrk.headers["Content-Type"] = "application/json"
-              return wrk.format("POST", nil, nil, body)
+            wrk.headers["Content-Type"] = "application/json"
+            return wrk.format("POST", nil, nil, body)
             """;
     }
 

@@ -17,6 +17,9 @@ static class WrkClient
 {
     const string TokenVariable = "LEADROUTER_BENCH_TOKEN";
 
+    /// <summary>Untimed load on each path before a mode's timed wrk phases (JIT, pools, EF query caches).</summary>
+    public static readonly TimeSpan Warmup = TimeSpan.FromSeconds(5);
+
     /// <summary>The totals of one wrk run. Latencies in milliseconds; <see cref="Errors"/> counts connect, read, write
     /// and timeout errors and responses that were not 2xx/3xx.</summary>
     public sealed record Result(long Requests, double Seconds, long Bytes, long Errors, long Non2xx, double P50, double P90, double P99, double Max, TimeSpan ServerCpu)

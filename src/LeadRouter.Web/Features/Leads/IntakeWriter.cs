@@ -100,10 +100,12 @@ public sealed class IntakeWriter(
     /// <summary>One group: its transaction (retried), then the answers; the answers failing is not a reason to write again.</summary>
     async Task<IReadOnlyList<IntakeResult>> WriteAsync(IReadOnlyList<IntakeCall> calls)
     {
+        async Task<Written> WriteRetriedAsync() =>
+            await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
         Written written;
         try
         {
-            written = await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
+            written = await WriteRetriedAsync();
         }
         catch (Exception e) when (IsMissingReference(e) && sourceIds.Count + importIds.Count > 0)
         {
@@ -112,7 +114,7 @@ public sealed class IntakeWriter(
             log.LogWarning(e, "Intake batch of {Calls} calls referred to a removed source or import; writing it once more", calls.Count);
             sourceIds.Clear();
             importIds.Clear();
-            written = await Retry.ExecuteAsync(async token => await WriteOnceAsync(calls, token), CancellationToken.None);
+            written = await WriteRetriedAsync();
         }
         foreach (var (key, id) in written.NewSources) sourceIds[key] = id;
         foreach (var (key, id) in written.NewImports) importIds[key] = id;

@@ -107,17 +107,9 @@ public sealed class MemberFiles(
     /// is not <paramref name="callerMemberId"/>'s (or that is null); the file once its download is counted (committed).</returns>
     public async Task<DownloadOutcome> DownloadAsync(long fileId, long? callerMemberId, CancellationToken ct)
     {
-        if (!cache.TryGetValue(fileId, out CachedFile? file) || file is null)
-        {
-            await using var db = await dbs.CreateDbContextAsync(ct);
-            // Ownership before anything is rendered.
-            var owner = await db.MemberFiles.Where(f => f.Id == fileId).Select(f => (long?)f.MemberId).SingleOrDefaultAsync(ct);
-            if (owner is null) return new DownloadOutcome.NotFound();
-            if (owner != callerMemberId) return new DownloadOutcome.Forbidden();
-            file = await FileAsync(db, fileId, ct);
-            if (file is null) return new DownloadOutcome.NotFound();
-        }
-        if (file.MemberId != callerMemberId) return new DownloadOutcome.Forbidden();
+        var (refused, file) = await OwnFileAsync(fileId, (memberId, _) => memberId == callerMemberId, ct);
+        if (refused is not null) return refused;
+        if (file!.MemberId != callerMemberId) return new DownloadOutcome.Forbidden();
         return Outcome(await counts.CountAsync(fileId, clock.GetUtcNow(), ct), file);
     }
 
@@ -129,20 +121,28 @@ public sealed class MemberFiles(
     /// </summary>
     public async Task<DownloadOutcome> DownloadForUserAsync(long fileId, string? userId, CancellationToken ct)
     {
-        if (!cache.TryGetValue(fileId, out CachedFile? file) || file is null)
-        {
-            await using var db = await dbs.CreateDbContextAsync(ct);
-            var owner = await (from f in db.MemberFiles
-                               join m in db.Members on f.MemberId equals m.Id
-                               where f.Id == fileId
-                               select new { m.UserId }).SingleOrDefaultAsync(ct);
-            if (owner is null) return new DownloadOutcome.NotFound();
-            if (userId is null || owner.UserId != userId) return new DownloadOutcome.Forbidden();
-            file = await FileAsync(db, fileId, ct);
-            if (file is null) return new DownloadOutcome.NotFound();
-        }
+        var (refused, file) = await OwnFileAsync(fileId, (_, ownerUserId) => userId is not null && ownerUserId == userId, ct);
+        if (refused is not null) return refused;
         if (userId is null) return new DownloadOutcome.Forbidden();
-        return Outcome(await counts.CountForUserAsync(fileId, file.MemberId, userId, clock.GetUtcNow(), ct), file);
+        return Outcome(await counts.CountForUserAsync(fileId, file!.MemberId, userId, clock.GetUtcNow(), ct), file);
+    }
+
+    /// <summary>
+    /// The file to serve: from this node's cache as it is (the caller then checks ownership, or has the count do it); else,
+    /// before anything is rendered, the file's member and that member's login in one read, which must pass
+    /// <paramref name="isCaller"/>, then the stored or newly rendered content. Refused: not found or forbidden.
+    /// </summary>
+    async Task<(DownloadOutcome? Refused, CachedFile? File)> OwnFileAsync(long fileId, Func<long, string?, bool> isCaller, CancellationToken ct)
+    {
+        if (cache.TryGetValue(fileId, out CachedFile? cached) && cached is not null) return (null, cached);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var owner = await (from f in db.MemberFiles
+                           join m in db.Members on f.MemberId equals m.Id
+                           where f.Id == fileId
+                           select new { f.MemberId, m.UserId }).SingleOrDefaultAsync(ct);
+        if (owner is null) return (new DownloadOutcome.NotFound(), null);
+        if (!isCaller(owner.MemberId, owner.UserId)) return (new DownloadOutcome.Forbidden(), null);
+        return await FileAsync(db, fileId, ct) is { } file ? (null, file) : (new DownloadOutcome.NotFound(), null);
     }
 
     static DownloadOutcome Outcome(DownloadCounted counted, CachedFile file) => counted switch
