@@ -28,6 +28,13 @@ for path in glob.glob(f"{results}/**/*.trx", recursive=True):
         name = r.get("testName", "")
         if r.get("outcome") not in ("Passed", "Failed", "Error", "Timeout", "Aborted") and ("Postgres" in name or "Browser" in name):
             required_skipped.append(name)
+        if r.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
+            message = r.find(".//t:Message", ns)
+            trace = r.find(".//t:StackTrace", ns)
+            print(f"FAILED {name}")
+            for part in (message, trace):
+                if part is not None and part.text:
+                    print("\n".join("    " + line for line in part.text.strip().splitlines()[:12]))
 # .ci/run fails when PostgreSQL or browser tests were skipped.
 with open(f"{results}/required-skipped.txt", "w") as f:
     f.write("\n".join(required_skipped))
