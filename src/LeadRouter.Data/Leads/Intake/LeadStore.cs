@@ -222,6 +222,33 @@ public sealed class LeadStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Which of <paramref name="keys"/> (identity keys) are already stored. Asked under the import lock (sent with this
+    /// query on PostgreSQL; SQLite's write lock), so the answer holds until the transaction ends: every lead insert takes
+    /// that lock.
+    /// </summary>
+    public async Task<HashSet<string>> StoredKeysAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        if (keys.Count == 0) return stored;
+        var locking = lockPending;
+        await using var command = Command(postgres
+            ? (locking ? LockStatement : "") + $"SELECT {identityColumn} FROM {leadTable} WHERE {identityColumn} = ANY(@keys)"
+            : $"SELECT {identityColumn} FROM {leadTable} WHERE {identityColumn} IN (SELECT \"value\" FROM json_each(@keys))");
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "keys";
+        parameter.Value = postgres ? keys.ToArray() : System.Text.Json.JsonSerializer.Serialize(keys);
+        command.Parameters.Add(parameter);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (locking && !await reader.NextResultAsync(ct)) throw new InvalidOperationException("The stored-keys query returned no result.");
+            while (await reader.ReadAsync(ct)) stored.Add(reader.GetString(0));
+        }
+        lockPending = false;
+        return stored;
+    }
+
     static string BaseType(string storeType)
     {
         var paren = storeType.IndexOf('(');

@@ -193,6 +193,50 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             foreach (var statement in alsoWrite) await db.Database.ExecuteSqlInterpolatedAsync(statement, ct);
             return RoutingRun.Empty;
         }
+        var decided = await DecideAsync(db, leads, excluded, locked, ct);
+        return await WriteAsync(db, decided, trigger, leadsWritten: false, alsoWrite, ct);
+    }
+
+    /// <summary>
+    /// A routing run decided but not yet written: every lead's decision in routing order, the rotation groups after the
+    /// run, the brokers it saw, each lead's source and the routing instant (UTC).
+    /// </summary>
+    internal sealed record DecidedRun(BatchRouting Batch, IReadOnlyList<Broker> Brokers, IReadOnlyDictionary<long, long?> SourceOf, DateTimeOffset Now)
+    {
+        /// <summary>The same run with every lead id replaced by <paramref name="id"/>(old id): stand-in ids become stored ones.</summary>
+        public DecidedRun WithLeadIds(Func<long, long> id) => this with
+        {
+            Batch = Batch with
+            {
+                Decisions = Batch.Decisions.Select(d => d switch
+                {
+                    Routed r => (RoutingDecision)(r with { LeadId = id(r.LeadId) }),
+                    Unrouted u => u with { LeadId = id(u.LeadId) },
+                    _ => throw new InvalidOperationException($"Unknown routing decision {d.GetType().Name}."),
+                }).ToList(),
+            },
+            SourceOf = SourceOf.ToDictionary(kv => id(kv.Key), kv => kv.Value),
+        };
+    }
+
+    /// <summary>
+    /// Decides where new leads go, inside the caller's open transaction, before they are stored (they may carry stand-in
+    /// ids): takes the routing lock, reads brokers, rotation states and cap counts and decides. The caller stores the leads
+    /// with their owner or unrouted reason already set, then calls <see cref="WriteNewLeadsAsync"/> with the stored ids.
+    /// </summary>
+    internal Task<DecidedRun> DecideNewLeadsAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, CancellationToken ct) =>
+        DecideAsync(db, leads, null, locked: false, ct);
+
+    /// <summary>
+    /// Writes a run decided by <see cref="DecideNewLeadsAsync"/> for leads stored with their decision (so they are not
+    /// updated again): the routing log, the rotation groups, the outbox rows and <paramref name="alsoWrite"/>.
+    /// </summary>
+    internal Task<RoutingRun> WriteNewLeadsAsync(LeadRouterDb db, DecidedRun decided, RoutingTrigger trigger,
+        IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct) =>
+        WriteAsync(db, decided, trigger, leadsWritten: true, alsoWrite, ct);
+
+    async Task<DecidedRun> DecideAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, IReadOnlySet<long>? excluded, bool locked, CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
         var (brokers, rotations) = await LoadAsync(db, locked, ct);
         var states = brokers.Select(BrokerRules.ToState).Select(s => excluded?.Contains(s.BrokerId) == true ? s with { Active = false } : s).ToList();
@@ -200,12 +244,22 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
         var groups = rotations
             .GroupBy(r => new RoutingGroupKey(r.Priority, r.Country))
             .ToDictionary(g => g.Key, g => new RoutingGroupState(g.ToDictionary(r => r.BrokerId, r => r.Current)));
-
         var batch = BrokerRouting.RouteBatch(
             leads.Select(l => new LeadFacts(l.Id, l.Country, l.Amount)).ToList(), states, counts, groups, now);
+        return new DecidedRun(batch, brokers, leads.ToDictionary(l => l.Id, l => l.SourceId), now);
+    }
 
+    /// <summary>The longest unrouted reason stored (the column's length).</summary>
+    internal const int MaxReasonLength = 500;
+
+    /// <summary>An unrouted reason cut to the column's length.</summary>
+    internal static string StoredReason(string reason) => reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
+
+    async Task<RoutingRun> WriteAsync(LeadRouterDb db, DecidedRun decided, RoutingTrigger trigger, bool leadsWritten,
+        IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct)
+    {
+        var (batch, brokers, sourceOf, now) = (decided.Batch, decided.Brokers, decided.SourceOf, decided.Now);
         var names = brokers.ToDictionary(b => b.Id, b => b.Name);
-        var sourceOf = leads.ToDictionary(l => l.Id, l => l.SourceId);
         var routed = new List<Routed>();
         var unrouted = new List<Unrouted>();
         foreach (var decision in batch.Decisions)
@@ -217,12 +271,12 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             }
 
         var plan = new RoutingWritePlan(
-            routed,
-            unrouted.GroupBy(u => u.Reason).Select(g => (g.Key.Length > 500 ? g.Key[..500] : g.Key, (IReadOnlyList<long>)g.Select(u => u.LeadId).ToList())).ToList(),
+            leadsWritten ? [] : routed,
+            leadsWritten ? [] : unrouted.GroupBy(u => u.Reason).Select(g => (StoredReason(g.Key), (IReadOnlyList<long>)g.Select(u => u.LeadId).ToList())).ToList(),
             routed.Select(r => (r, sourceOf[r.LeadId], DecisionText(r))).ToList(),
             batch.ChangedGroups.Select(key => (key, batch.Groups[key])).ToList(),
             trigger, now, alsoWrite);
-        if (await RoutingWrites.WriteAsync(db, plan, ct) != routed.Count) throw new ConcurrentRoutingException();
+        if (await RoutingWrites.WriteAsync(db, plan, ct) != plan.Routed.Count) throw new ConcurrentRoutingException();
 
         // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.
         var pushTo = brokers.Where(b => b.AutoPush && b.EndpointUrl is not null).Select(b => b.Id).ToHashSet();

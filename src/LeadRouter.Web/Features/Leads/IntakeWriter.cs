@@ -6,6 +6,7 @@ using LeadRouter.Data.Agents;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Data.Leads;
 using LeadRouter.Data.Leads.Intake;
+using LeadRouter.Domain.Brokers;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Platform;
@@ -26,10 +27,12 @@ namespace LeadRouter.Web.Features.Leads;
 /// other's keys).</item>
 /// <item>The import of each call: one per UTC day and user (<see cref="Import.IntakeKey"/> <c>api:{day}:{user}</c>, file
 /// name <c>api {day}</c>), found or created in the transaction; its counters grow with every batch.</item>
-/// <item>Sources are found or created as a file import does; leads are inserted with <c>ON CONFLICT DO NOTHING</c> in
-/// arrival order, a key seen earlier in the batch or already stored being a duplicate (the earlier lead wins).</item>
-/// <item>New leads of sources set to route to brokers are routed in the same transaction
-/// (<see cref="RouteLeads.RouteInTransactionAsync"/>: routing lock, caps and rotation in the database, outbox rows).</item>
+/// <item>Sources are found or created as a file import does; a key seen earlier in the batch or already stored (asked
+/// under the import lock, <see cref="LeadStore.StoredKeysAsync"/>) is a duplicate (the earlier lead wins).</item>
+/// <item>New leads of sources set to route to brokers are routed in the same transaction before they are stored
+/// (<see cref="RouteLeads.DecideNewLeadsAsync"/>: routing lock, caps and rotation in the database), inserted in arrival
+/// order with their broker or unrouted reason already set, then the routing log, rotation and outbox rows are written
+/// (<see cref="RouteLeads.WriteNewLeadsAsync"/>). Each lead row is written once.</item>
 /// <item>After the commit, sources with an agent pool are assigned (<see cref="LeadAssigner.AssignSourceAsync"/>, trigger
 /// <see cref="AssignmentTrigger.Import"/>), as after a file import; then each call gets its outcome.</item>
 /// </list>
@@ -176,24 +179,14 @@ public sealed class IntakeWriter(
             }
         }
 
-        var inserted = new bool[unique.Count];
-        var ids = new long[unique.Count];
-        for (var start = 0; start < unique.Count; start += store.BatchSize)
-        {
-            var count = Math.Min(store.BatchSize, unique.Count - start);
-            var part = start == 0 && count == unique.Count ? unique : unique.GetRange(start, count);
-            var partInserted = new bool[count];
-            var partIds = new long[count];
-            await store.InsertAsync(part, partInserted, partIds, ct);
-            Array.Copy(partInserted, 0, inserted, start, count);
-            Array.Copy(partIds, 0, ids, start, count);
-        }
-        for (var c = 0; c < rows.Length; c++)
-            for (var r = 0; r < rows[c].Length; r++)
-                if (!inserted[rows[c][r].Unique]) rows[c][r].Duplicate = true;
+        // Which leads are new: asked under the import lock, so it holds until the commit. Known ones are not inserted.
+        var stored = await store.StoredKeysAsync(unique.Select(l => l.IdentityKey).ToList(), ct);
+        var fresh = new List<int>(unique.Count);
+        for (var i = 0; i < unique.Count; i++)
+            if (!stored.Contains(unique[i].IdentityKey)) fresh.Add(i);
 
         // Where the new leads go: brokers win over a pool (as for file imports).
-        var newSourceIds = unique.Where((l, i) => inserted[i] && l.SourceId is not null).Select(l => l.SourceId!.Value).Distinct().ToList();
+        var newSourceIds = fresh.Where(i => unique[i].SourceId is not null).Select(i => unique[i].SourceId!.Value).Distinct().ToList();
         var toBrokers = new HashSet<long>();
         var pooled = new HashSet<long>();
         if (newSourceIds.Count > 0)
@@ -205,10 +198,40 @@ public sealed class IntakeWriter(
             }
         }
 
-        var routable = new List<RoutableLead>();
-        for (var i = 0; i < unique.Count; i++)
-            if (inserted[i] && unique[i].SourceId is { } s && toBrokers.Contains(s))
-                routable.Add(new RoutableLead(ids[i], unique[i].Country, unique[i].Amount, s));
+        // New leads of broker-routed sources are routed before they are stored (stand-in id -1 - index) and inserted with
+        // their broker or unrouted reason: no second write of each lead row.
+        foreach (var lead in unique) (lead.Status, lead.BrokerId, lead.AgentId, lead.AssignedAt, lead.StatusChangedAt, lead.UnroutedReason) = (LeadStatus.New, null, null, null, null, null);
+        var routable = fresh.Where(i => unique[i].SourceId is { } s && toBrokers.Contains(s))
+            .Select(i => new RoutableLead(-1 - i, unique[i].Country, unique[i].Amount, unique[i].SourceId)).ToList();
+        var decided = routable.Count == 0 ? null : await router.DecideNewLeadsAsync(db, routable, ct);
+        foreach (var decision in decided?.Batch.Decisions ?? [])
+        {
+            var lead = unique[(int)(-1 - decision.LeadId)];
+            if (decision is Routed r)
+                (lead.BrokerId, lead.Status, lead.AssignedAt, lead.StatusChangedAt) = (r.BrokerId, LeadStatus.Pending, decided!.Now, decided.Now);
+            else if (decision is Unrouted u)
+                lead.UnroutedReason = RouteLeads.StoredReason(u.Reason);
+        }
+
+        var inserted = new bool[unique.Count];
+        var ids = new long[unique.Count];
+        for (var start = 0; start < fresh.Count; start += store.BatchSize)
+        {
+            var part = fresh.GetRange(start, Math.Min(store.BatchSize, fresh.Count - start));
+            var partInserted = new bool[part.Count];
+            var partIds = new long[part.Count];
+            await store.InsertAsync(part.Select(i => unique[i]).ToList(), partInserted, partIds, ct);
+            for (var j = 0; j < part.Count; j++)
+            {
+                // Not stored a moment ago under the import lock, so a conflict means another writer skipped the lock.
+                if (!partInserted[j]) throw new RouteLeads.ConcurrentRoutingException();
+                (inserted[part[j]], ids[part[j]]) = (true, partIds[j]);
+            }
+        }
+        for (var c = 0; c < rows.Length; c++)
+            for (var r = 0; r < rows[c].Length; r++)
+                if (!inserted[rows[c][r].Unique]) rows[c][r].Duplicate = true;
+
         // The import counters go with the routing writes (one round trip on PostgreSQL).
         var counters = new List<FormattableString>();
         foreach (var import in Enumerable.Range(0, calls.Count).GroupBy(c => importOf[c]))
@@ -227,7 +250,9 @@ public sealed class IntakeWriter(
                 WHERE "Id" = {importId}
                 """);
         }
-        var run = await router.RouteInTransactionAsync(db, routable, RoutingTrigger.Import, counters, ct);
+        var run = decided is null
+            ? await router.RouteInTransactionAsync(db, [], RoutingTrigger.Import, counters, ct)
+            : await router.WriteNewLeadsAsync(db, decided.WithLeadIds(id => ids[-1 - id]), RoutingTrigger.Import, counters, ct);
 
         await store.CommitAsync(ct);
         if (run.Routed > 0 || run.Unrouted > 0)
