@@ -31,8 +31,11 @@ public sealed class LeadStore : IAsyncDisposable
     readonly string leadTable;
     readonly string identityColumn;
     readonly string idColumn;
+    readonly string leadTableName;
+    readonly string leadTableIdName;
     readonly Dictionary<string, long> sourceIds = new(StringComparer.Ordinal);
     SqliteStatement? sqliteInsert;
+    SqliteStatement? sqliteInsertWithId;
     DbCommand? sourceInsert;
     DbCommand? sourceSelect;
     bool cacheRestored;
@@ -81,6 +84,8 @@ public sealed class LeadStore : IAsyncDisposable
         leadColumns = Columns(lead, sql);
         identityColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.IdentityKey))!.GetColumnName());
         idColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.Id))!.GetColumnName());
+        leadTableName = lead.GetTableName()!;
+        leadTableIdName = lead.FindProperty(nameof(Lead.Id))!.GetColumnName();
         lockPending = postgres;
     }
 
@@ -223,30 +228,148 @@ public sealed class LeadStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Which of <paramref name="keys"/> (identity keys) are already stored. Asked under the import lock (sent with this
-    /// query on PostgreSQL; SQLite's write lock), so the answer holds until the transaction ends: every lead insert takes
-    /// that lock.
+    /// For leads about to be written with <see cref="Insertion"/>: which of <paramref name="keys"/> (identity keys) are
+    /// already stored, and one reserved lead id per key, ascending (a reserved id left unused is a gap). Asked under the
+    /// import lock (sent with this query on PostgreSQL; SQLite's write lock), so both hold until the transaction ends:
+    /// every lead insert takes that lock. PostgreSQL: one round trip (lock, stored keys, ids from the id sequence);
+    /// SQLite: the ids follow the largest id ever given.
     /// </summary>
-    public async Task<HashSet<string>> StoredKeysAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
+    public async Task<(HashSet<string> Stored, long[] Ids)> ReserveAsync(IReadOnlyList<string> keys, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(keys);
         var stored = new HashSet<string>(StringComparer.Ordinal);
-        if (keys.Count == 0) return stored;
+        var ids = new long[keys.Count];
+        if (keys.Count == 0) return (stored, ids);
+        if (!postgres)
+        {
+            await using (var command = Command($"SELECT {identityColumn} FROM {leadTable} WHERE {identityColumn} IN (SELECT \"value\" FROM json_each(@keys))"))
+            {
+                command.Parameters.Add(new SqliteParameter("@keys", System.Text.Json.JsonSerializer.Serialize(keys)));
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) stored.Add(reader.GetString(0));
+            }
+            await using (var command = Command(
+                $"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{leadTableName}'), 0), coalesce((SELECT max({idColumn}) FROM {leadTable}), 0))"))
+            {
+                var last = Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+                for (var i = 0; i < ids.Length; i++) ids[i] = last + 1 + i;
+            }
+            return (stored, ids);
+        }
+
+        await using var batch = db.Database.GetDbConnection().CreateBatch();
+        batch.Transaction = transaction.GetDbTransaction();
         var locking = lockPending;
-        await using var command = Command(postgres
-            ? (locking ? LockStatement : "") + $"SELECT {identityColumn} FROM {leadTable} WHERE {identityColumn} = ANY(@keys)"
-            : $"SELECT {identityColumn} FROM {leadTable} WHERE {identityColumn} IN (SELECT \"value\" FROM json_each(@keys))");
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "keys";
-        parameter.Value = postgres ? keys.ToArray() : System.Text.Json.JsonSerializer.Serialize(keys);
-        command.Parameters.Add(parameter);
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        if (locking) AddCommand(batch, LockStatement);
+        AddCommand(batch, $"SELECT {identityColumn} FROM {leadTable} WHERE {identityColumn} = ANY($1)", (object)keys.ToArray());
+        AddCommand(batch, $"SELECT nextval(pg_get_serial_sequence('{leadTable}', '{leadTableIdName}')) FROM generate_series(1, $1)", keys.Count);
+        var next = 0;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             if (locking && !await reader.NextResultAsync(ct)) throw new InvalidOperationException("The stored-keys query returned no result.");
             while (await reader.ReadAsync(ct)) stored.Add(reader.GetString(0));
+            if (!await reader.NextResultAsync(ct)) throw new InvalidOperationException("No lead ids were reserved.");
+            while (await reader.ReadAsync(ct) && next < ids.Length) ids[next++] = reader.GetInt64(0);
         }
+        if (next != ids.Length) throw new InvalidOperationException($"{next} lead ids were reserved for {ids.Length} leads.");
+        Array.Sort(ids);
         lockPending = false;
-        return stored;
+        return (stored, ids);
+    }
+
+    static DbBatchCommand AddCommand(DbBatch batch, string sql, params object[] values)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach (var value in values)
+        {
+            var parameter = command.CreateParameter();
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+        batch.BatchCommands.Add(command);
+        return command;
+    }
+
+    /// <summary>
+    /// The insert of <paramref name="leads"/> with the ids set from <see cref="ReserveAsync"/> (their identity keys
+    /// distinct and, as <see cref="ReserveAsync"/> said, not stored), to run alone or in a caller's PostgreSQL batch.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A lead has no id, or <see cref="ReserveAsync"/> was not called.</exception>
+    public LeadInsert Insertion(IReadOnlyList<Lead> leads)
+    {
+        ArgumentNullException.ThrowIfNull(leads);
+        if (lockPending) throw new InvalidOperationException("Reserve the ids (and take the import lock) first.");
+        if (leads.Any(l => l.Id <= 0)) throw new InvalidOperationException("Every lead needs its reserved id.");
+        return new LeadInsert(this, leads);
+    }
+
+    /// <summary>
+    /// An insert of leads with their reserved ids (<see cref="Insertion"/>), <c>ON CONFLICT DO NOTHING</c>: fewer rows
+    /// inserted than <see cref="Count"/> means another writer stored one of the keys without the import lock.
+    /// </summary>
+    public sealed class LeadInsert
+    {
+        readonly LeadStore store;
+        readonly IReadOnlyList<Lead> leads;
+
+        internal LeadInsert(LeadStore store, IReadOnlyList<Lead> leads) => (this.store, this.leads) = (store, leads);
+
+        /// <summary>The leads to insert.</summary>
+        public int Count => leads.Count;
+
+        /// <summary>PostgreSQL: adds the insert to <paramref name="batch"/>; its <c>RecordsAffected</c> is the number inserted.</summary>
+        public DbBatchCommand AddTo(DbBatch batch)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            if (!store.postgres) throw new InvalidOperationException("Only PostgreSQL inserts leads in a batch.");
+            var columns = store.leadColumns;
+            var names = string.Join(", ", columns.Select(c => c.Name));
+            var arrays = string.Join(", ", columns.Select((c, i) => $"${i + 2}::{BaseType(c.StoreType)}[]"));
+            return AddCommand(batch,
+                $"INSERT INTO {store.leadTable} ({store.idColumn}, {names}) SELECT * FROM unnest($1::bigint[], {arrays}) ON CONFLICT ({store.identityColumn}) DO NOTHING",
+                [leads.Select(l => l.Id).ToArray(), .. columns.Select(c => (object)c.ArrayBuilder(leads))]);
+        }
+
+        /// <summary>Runs the insert on its own; returns how many leads were inserted.</summary>
+        public async Task<int> RunAsync(CancellationToken ct)
+        {
+            if (leads.Count == 0) return 0;
+            if (store.postgres)
+            {
+                await using var batch = store.db.Database.GetDbConnection().CreateBatch();
+                batch.Transaction = store.transaction.GetDbTransaction();
+                var command = AddTo(batch);
+                await batch.ExecuteNonQueryAsync(ct);
+                return command.RecordsAffected;
+            }
+            return store.InsertSqliteWithIds(leads, ct);
+        }
+    }
+
+    int InsertSqliteWithIds(IReadOnlyList<Lead> leads, CancellationToken ct)
+    {
+        if (sqliteInsertWithId is null)
+        {
+            var names = string.Join(", ", leadColumns.Select(c => c.Name));
+            var values = string.Join(", ", leadColumns.Select((_, i) => $"?{i + 2}"));
+            sqliteInsertWithId = SqliteStatement.Prepare((SqliteConnection)db.Database.GetDbConnection(),
+                $"INSERT INTO {leadTable} ({idColumn}, {names}) VALUES (?1, {values}) ON CONFLICT ({identityColumn}) DO NOTHING");
+        }
+        var inserted = 0;
+        for (var row = 0; row < leads.Count; row++)
+        {
+            if (row % 256 == 0) ct.ThrowIfCancellationRequested();
+            sqliteInsertWithId.ClearBindings();
+            sqliteInsertWithId.Bind(1, leads[row].Id);
+            for (var i = 0; i < leadColumns.Length; i++)
+            {
+                var value = leadColumns[i].Value(leads[row]);
+                if (value is not DBNull) sqliteInsertWithId.Bind(i + 2, value);
+            }
+            inserted += sqliteInsertWithId.Execute();
+        }
+        return inserted;
     }
 
     static string BaseType(string storeType)
@@ -305,6 +428,7 @@ public sealed class LeadStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         sqliteInsert?.Dispose();
+        sqliteInsertWithId?.Dispose();
         if (sourceInsert is not null) await sourceInsert.DisposeAsync();
         if (sourceSelect is not null) await sourceSelect.DisposeAsync();
         if (db.Database.GetDbConnection().State == System.Data.ConnectionState.Open) await RestoreCacheAsync(CancellationToken.None);

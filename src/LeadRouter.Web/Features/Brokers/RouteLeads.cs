@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Data.Leads;
+using LeadRouter.Data.Leads.Intake;
 using LeadRouter.Domain.Brokers;
 using LeadRouter.Web.Features.Platform;
 using Microsoft.EntityFrameworkCore;
@@ -110,22 +111,11 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             .Where(l => l.BrokerId == null && l.AgentId == null && l.Status == LeadStatus.New).Select(l => l.Lead).ToList();
         if (leads.Count == 0) return RoutingRun.Empty;
 
-        var run = await ApplyAsync(db, leads, trigger, excluded, locked: true, [], ct);
+        var run = await WriteAsync(db, await DecideAsync(db, leads, excluded, locked: true, ct), trigger, null, [], ct);
         await tx.CommitAsync(ct);
         if (run.Routed > 0) log.LogInformation("Routed {Routed} leads to brokers, {Unrouted} unrouted ({Trigger})", run.Routed, run.Unrouted, trigger);
         return run;
     }
-
-    /// <summary>
-    /// Routes <paramref name="leads"/> (in the given order; they must be waiting) inside the caller's open transaction on
-    /// <paramref name="db"/>: takes the routing lock, then decides and writes as <see cref="RouteSourcesAsync"/> does.
-    /// <paramref name="alsoWrite"/> are statements of the caller sent with the routing writes (on PostgreSQL in the same
-    /// round trip). The caller commits; a lead that got another owner meanwhile makes it throw (retry the transaction).
-    /// </summary>
-    /// <exception cref="DbUpdateException">A routing log row collided with another run's (retry the transaction).</exception>
-    internal Task<RoutingRun> RouteInTransactionAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, RoutingTrigger trigger,
-        IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct) =>
-        ApplyAsync(db, leads, trigger, null, locked: false, alsoWrite, ct);
 
     // Compiled once: every routing transaction reads all brokers and rotation states.
     static readonly PerModel<Func<LeadRouterDb, IAsyncEnumerable<Broker>>> LiveBrokers = new(() =>
@@ -185,55 +175,33 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
         return command;
     }
 
-    async Task<RoutingRun> ApplyAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, RoutingTrigger trigger, IReadOnlySet<long>? excluded,
-        bool locked, IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct)
-    {
-        if (leads.Count == 0)
-        {
-            foreach (var statement in alsoWrite) await db.Database.ExecuteSqlInterpolatedAsync(statement, ct);
-            return RoutingRun.Empty;
-        }
-        var decided = await DecideAsync(db, leads, excluded, locked, ct);
-        return await WriteAsync(db, decided, trigger, leadsWritten: false, alsoWrite, ct);
-    }
-
     /// <summary>
     /// A routing run decided but not yet written: every lead's decision in routing order, the rotation groups after the
     /// run, the brokers it saw, each lead's source and the routing instant (UTC).
     /// </summary>
-    internal sealed record DecidedRun(BatchRouting Batch, IReadOnlyList<Broker> Brokers, IReadOnlyDictionary<long, long?> SourceOf, DateTimeOffset Now)
-    {
-        /// <summary>The same run with every lead id replaced by <paramref name="id"/>(old id): stand-in ids become stored ones.</summary>
-        public DecidedRun WithLeadIds(Func<long, long> id) => this with
-        {
-            Batch = Batch with
-            {
-                Decisions = Batch.Decisions.Select(d => d switch
-                {
-                    Routed r => (RoutingDecision)(r with { LeadId = id(r.LeadId) }),
-                    Unrouted u => u with { LeadId = id(u.LeadId) },
-                    _ => throw new InvalidOperationException($"Unknown routing decision {d.GetType().Name}."),
-                }).ToList(),
-            },
-            SourceOf = SourceOf.ToDictionary(kv => id(kv.Key), kv => kv.Value),
-        };
-    }
+    internal sealed record DecidedRun(BatchRouting Batch, IReadOnlyList<Broker> Brokers, IReadOnlyDictionary<long, long?> SourceOf, DateTimeOffset Now);
 
     /// <summary>
-    /// Decides where new leads go, inside the caller's open transaction, before they are stored (they may carry stand-in
-    /// ids): takes the routing lock, reads brokers, rotation states and cap counts and decides. The caller stores the leads
-    /// with their owner or unrouted reason already set, then calls <see cref="WriteNewLeadsAsync"/> with the stored ids.
+    /// Decides where new leads go, inside the caller's open transaction, before they are stored (with their reserved ids,
+    /// <see cref="LeadStore.ReserveAsync"/>): takes the routing lock, reads brokers, rotation states and cap counts and
+    /// decides. The caller sets each lead's broker or unrouted reason, then calls <see cref="WriteNewLeadsAsync"/>.
     /// </summary>
     internal Task<DecidedRun> DecideNewLeadsAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, CancellationToken ct) =>
         DecideAsync(db, leads, null, locked: false, ct);
 
     /// <summary>
-    /// Writes a run decided by <see cref="DecideNewLeadsAsync"/> for leads stored with their decision (so they are not
-    /// updated again): the routing log, the rotation groups, the outbox rows and <paramref name="alsoWrite"/>.
+    /// Stores new leads that carry their decision (<paramref name="insert"/>), then writes the run decided by
+    /// <see cref="DecideNewLeadsAsync"/> (none when <paramref name="decided"/> is null): the routing log, rotation groups and
+    /// outbox rows, and <paramref name="alsoWrite"/>. On PostgreSQL the insert and the writes are one round trip.
     /// </summary>
-    internal Task<RoutingRun> WriteNewLeadsAsync(LeadRouterDb db, DecidedRun decided, RoutingTrigger trigger,
-        IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct) =>
-        WriteAsync(db, decided, trigger, leadsWritten: true, alsoWrite, ct);
+    /// <exception cref="ConcurrentRoutingException">A lead was stored meanwhile by a writer without the import lock: retry.</exception>
+    internal async Task<RoutingRun> WriteNewLeadsAsync(LeadRouterDb db, DecidedRun? decided, LeadStore.LeadInsert insert,
+        RoutingTrigger trigger, IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct)
+    {
+        if (decided is not null) return await WriteAsync(db, decided, trigger, insert, alsoWrite, ct);
+        await RoutingWrites.WriteAsync(db, new RoutingWritePlan([], [], [], [], trigger, clock.GetUtcNow(), alsoWrite, insert), ct);
+        return RoutingRun.Empty;
+    }
 
     async Task<DecidedRun> DecideAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, IReadOnlySet<long>? excluded, bool locked, CancellationToken ct)
     {
@@ -255,9 +223,11 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
     /// <summary>An unrouted reason cut to the column's length.</summary>
     internal static string StoredReason(string reason) => reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
 
-    async Task<RoutingRun> WriteAsync(LeadRouterDb db, DecidedRun decided, RoutingTrigger trigger, bool leadsWritten,
+    /// <summary>Writes a decided run; with <paramref name="insert"/> its leads are new and stored with their decision first.</summary>
+    async Task<RoutingRun> WriteAsync(LeadRouterDb db, DecidedRun decided, RoutingTrigger trigger, LeadStore.LeadInsert? insert,
         IReadOnlyList<FormattableString> alsoWrite, CancellationToken ct)
     {
+        var leadsWritten = insert is not null;
         var (batch, brokers, sourceOf, now) = (decided.Batch, decided.Brokers, decided.SourceOf, decided.Now);
         var names = brokers.ToDictionary(b => b.Id, b => b.Name);
         var routed = new List<Routed>();
@@ -275,7 +245,7 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
             leadsWritten ? [] : unrouted.GroupBy(u => u.Reason).Select(g => (StoredReason(g.Key), (IReadOnlyList<long>)g.Select(u => u.LeadId).ToList())).ToList(),
             routed.Select(r => (r, sourceOf[r.LeadId], DecisionText(r))).ToList(),
             batch.ChangedGroups.Select(key => (key, batch.Groups[key])).ToList(),
-            trigger, now, alsoWrite);
+            trigger, now, alsoWrite, insert);
         if (await RoutingWrites.WriteAsync(db, plan, ct) != plan.Routed.Count) throw new ConcurrentRoutingException();
 
         // DESIGN rule 5: the push of each lead to a broker with auto-push and an endpoint is an outbox row in this transaction.

@@ -6,6 +6,7 @@ using System.Text.Json;
 using LeadRouter.Data;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Data.Leads;
+using LeadRouter.Data.Leads.Intake;
 using LeadRouter.Domain.Brokers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -15,7 +16,9 @@ namespace LeadRouter.Web.Features.Brokers;
 /// <summary>
 /// Everything one routing run writes, decided: the leads and their brokers, the unrouted leads by reason, the routing
 /// log rows (lead, its source, the decision as JSON), the rotation groups whose state changed, and statements of the
-/// caller to send along (SQL with <c>{0}</c>-style parameters, e.g. an import's counters).
+/// caller to send along (SQL with <c>{0}</c>-style parameters, e.g. an import's counters). <see cref="Insert"/>, when
+/// set, stores new leads (already carrying their broker or unrouted reason) before everything else, in the same round trip
+/// on PostgreSQL.
 /// </summary>
 sealed record RoutingWritePlan(
     IReadOnlyList<Routed> Routed,
@@ -24,7 +27,8 @@ sealed record RoutingWritePlan(
     IReadOnlyList<(RoutingGroupKey Key, RoutingGroupState State)> Groups,
     RoutingTrigger Trigger,
     DateTimeOffset Now,
-    IReadOnlyList<FormattableString> AlsoWrite);
+    IReadOnlyList<FormattableString> AlsoWrite,
+    LeadStore.LeadInsert? Insert = null);
 
 /// <summary>
 /// The writes of a routing transaction as set-based SQL on the context's connection and transaction, whatever the
@@ -44,17 +48,24 @@ static class RoutingWrites
 
     /// <summary>Writes the plan; returns how many leads got their broker (fewer than planned: another owner came first).</summary>
     /// <exception cref="DbUpdateException">A lead is already in the routing log (unique index): retry the transaction.</exception>
+    /// <exception cref="RouteLeads.ConcurrentRoutingException">Fewer new leads were inserted than planned: retry the transaction.</exception>
+    /// <exception cref="DbException">With <see cref="RoutingWritePlan.Insert"/>, what the database refused, as it is: the
+    /// leads are new, so no other run can hold them, and a refused lead is not a reason to retry.</exception>
     public static async Task<int> WriteAsync(LeadRouterDb db, RoutingWritePlan plan, CancellationToken ct)
     {
+        if (db.Database.IsNpgsql()) return await WritePostgresAsync(db, plan, ct);
+        if (plan.Insert is { } insert && await insert.RunAsync(ct) != insert.Count) throw new RouteLeads.ConcurrentRoutingException();
         try
         {
-            return db.Database.IsNpgsql() ? await WritePostgresAsync(db, plan, ct) : await WriteSqliteAsync(db, plan, ct);
+            return await WriteSqliteAsync(db, plan, ct);
         }
-        catch (DbException e)
+        catch (DbException e) when (plan.Insert is null)
         {
-            throw new DbUpdateException("Writing the routing run failed.", e);
+            throw Failed(e);
         }
     }
+
+    static DbUpdateException Failed(DbException e) => new("Writing the routing run failed.", e);
 
     static async Task<int> WritePostgresAsync(LeadRouterDb db, RoutingWritePlan plan, CancellationToken ct)
     {
@@ -62,6 +73,7 @@ static class RoutingWrites
         await using var batch = connection.CreateBatch();
         batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Routing writes need the routing transaction.");
+        var insert = plan.Insert?.AddTo(batch);
         DbBatchCommand? assign = null;
         if (plan.Routed.Count > 0)
             assign = Add(batch, """
@@ -94,7 +106,15 @@ static class RoutingWrites
             Add(batch, string.Format(CultureInfo.InvariantCulture, statement.Format,
                 Enumerable.Range(1, statement.ArgumentCount).Select(i => (object)$"${i}").ToArray()), statement.GetArguments()!);
         if (batch.BatchCommands.Count == 0) return 0;
-        await batch.ExecuteNonQueryAsync(ct);
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (DbException e) when (insert is null)
+        {
+            throw Failed(e);
+        }
+        if (insert is not null && insert.RecordsAffected != plan.Insert!.Count) throw new RouteLeads.ConcurrentRoutingException();
         return assign?.RecordsAffected ?? 0;
     }
 

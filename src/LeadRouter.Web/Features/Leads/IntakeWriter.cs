@@ -27,12 +27,13 @@ namespace LeadRouter.Web.Features.Leads;
 /// other's keys).</item>
 /// <item>The import of each call: one per UTC day and user (<see cref="Import.IntakeKey"/> <c>api:{day}:{user}</c>, file
 /// name <c>api {day}</c>), found or created in the transaction; its counters grow with every batch.</item>
-/// <item>Sources are found or created as a file import does; a key seen earlier in the batch or already stored (asked
-/// under the import lock, <see cref="LeadStore.StoredKeysAsync"/>) is a duplicate (the earlier lead wins).</item>
+/// <item>Sources are found or created as a file import does; a key seen earlier in the batch or already stored is a
+/// duplicate (the earlier lead wins). Stored keys and the new leads' ids come from one query under the import lock
+/// (<see cref="LeadStore.ReserveAsync"/>).</item>
 /// <item>New leads of sources set to route to brokers are routed in the same transaction before they are stored
 /// (<see cref="RouteLeads.DecideNewLeadsAsync"/>: routing lock, caps and rotation in the database), inserted in arrival
-/// order with their broker or unrouted reason already set, then the routing log, rotation and outbox rows are written
-/// (<see cref="RouteLeads.WriteNewLeadsAsync"/>). Each lead row is written once.</item>
+/// order with their broker or unrouted reason already set, with the routing log, rotation rows and the import counters
+/// (<see cref="RouteLeads.WriteNewLeadsAsync"/>; one round trip on PostgreSQL). Each lead row is written once.</item>
 /// <item>After the commit, sources with an agent pool are assigned (<see cref="LeadAssigner.AssignSourceAsync"/>, trigger
 /// <see cref="AssignmentTrigger.Import"/>), as after a file import; then each call gets its outcome.</item>
 /// </list>
@@ -179,14 +180,27 @@ public sealed class IntakeWriter(
             }
         }
 
-        // Which leads are new: asked under the import lock, so it holds until the commit. Known ones are not inserted.
-        var stored = await store.StoredKeysAsync(unique.Select(l => l.IdentityKey).ToList(), ct);
-        var fresh = new List<int>(unique.Count);
+        // Which leads are new, and their ids: asked under the import lock, so it holds until the commit. Known ones are
+        // not inserted.
+        var (stored, reserved) = await store.ReserveAsync(unique.Select(l => l.IdentityKey).ToList(), ct);
+        var fresh = new List<Lead>(unique.Count);
+        var inserted = new bool[unique.Count];
+        var ids = new long[unique.Count];
         for (var i = 0; i < unique.Count; i++)
-            if (!stored.Contains(unique[i].IdentityKey)) fresh.Add(i);
+        {
+            var lead = unique[i];
+            (lead.Status, lead.BrokerId, lead.AgentId, lead.AssignedAt, lead.StatusChangedAt, lead.UnroutedReason) = (LeadStatus.New, null, null, null, null, null);
+            lead.Id = stored.Contains(lead.IdentityKey) ? 0 : reserved[i];
+            if (lead.Id == 0) continue;
+            fresh.Add(lead);
+            (inserted[i], ids[i]) = (true, lead.Id);
+        }
+        for (var c = 0; c < rows.Length; c++)
+            for (var r = 0; r < rows[c].Length; r++)
+                if (!inserted[rows[c][r].Unique]) rows[c][r].Duplicate = true;
 
         // Where the new leads go: brokers win over a pool (as for file imports).
-        var newSourceIds = fresh.Where(i => unique[i].SourceId is not null).Select(i => unique[i].SourceId!.Value).Distinct().ToList();
+        var newSourceIds = fresh.Where(l => l.SourceId is not null).Select(l => l.SourceId!.Value).Distinct().ToList();
         var toBrokers = new HashSet<long>();
         var pooled = new HashSet<long>();
         if (newSourceIds.Count > 0)
@@ -198,39 +212,23 @@ public sealed class IntakeWriter(
             }
         }
 
-        // New leads of broker-routed sources are routed before they are stored (stand-in id -1 - index) and inserted with
-        // their broker or unrouted reason: no second write of each lead row.
-        foreach (var lead in unique) (lead.Status, lead.BrokerId, lead.AgentId, lead.AssignedAt, lead.StatusChangedAt, lead.UnroutedReason) = (LeadStatus.New, null, null, null, null, null);
-        var routable = fresh.Where(i => unique[i].SourceId is { } s && toBrokers.Contains(s))
-            .Select(i => new RoutableLead(-1 - i, unique[i].Country, unique[i].Amount, unique[i].SourceId)).ToList();
+        // New leads of broker-routed sources are routed before they are stored, and inserted with their broker or
+        // unrouted reason: each lead row is written once.
+        var routable = fresh.Where(l => l.SourceId is { } s && toBrokers.Contains(s))
+            .Select(l => new RoutableLead(l.Id, l.Country, l.Amount, l.SourceId)).ToList();
         var decided = routable.Count == 0 ? null : await router.DecideNewLeadsAsync(db, routable, ct);
-        foreach (var decision in decided?.Batch.Decisions ?? [])
+        if (decided is not null)
         {
-            var lead = unique[(int)(-1 - decision.LeadId)];
-            if (decision is Routed r)
-                (lead.BrokerId, lead.Status, lead.AssignedAt, lead.StatusChangedAt) = (r.BrokerId, LeadStatus.Pending, decided!.Now, decided.Now);
-            else if (decision is Unrouted u)
-                lead.UnroutedReason = RouteLeads.StoredReason(u.Reason);
-        }
-
-        var inserted = new bool[unique.Count];
-        var ids = new long[unique.Count];
-        for (var start = 0; start < fresh.Count; start += store.BatchSize)
-        {
-            var part = fresh.GetRange(start, Math.Min(store.BatchSize, fresh.Count - start));
-            var partInserted = new bool[part.Count];
-            var partIds = new long[part.Count];
-            await store.InsertAsync(part.Select(i => unique[i]).ToList(), partInserted, partIds, ct);
-            for (var j = 0; j < part.Count; j++)
+            var byId = fresh.ToDictionary(l => l.Id);
+            foreach (var decision in decided.Batch.Decisions)
             {
-                // Not stored a moment ago under the import lock, so a conflict means another writer skipped the lock.
-                if (!partInserted[j]) throw new RouteLeads.ConcurrentRoutingException();
-                (inserted[part[j]], ids[part[j]]) = (true, partIds[j]);
+                var lead = byId[decision.LeadId];
+                if (decision is Routed r)
+                    (lead.BrokerId, lead.Status, lead.AssignedAt, lead.StatusChangedAt) = (r.BrokerId, LeadStatus.Pending, decided.Now, decided.Now);
+                else if (decision is Unrouted u)
+                    lead.UnroutedReason = RouteLeads.StoredReason(u.Reason);
             }
         }
-        for (var c = 0; c < rows.Length; c++)
-            for (var r = 0; r < rows[c].Length; r++)
-                if (!inserted[rows[c][r].Unique]) rows[c][r].Duplicate = true;
 
         // The import counters go with the routing writes (one round trip on PostgreSQL).
         var counters = new List<FormattableString>();
@@ -250,9 +248,7 @@ public sealed class IntakeWriter(
                 WHERE "Id" = {importId}
                 """);
         }
-        var run = decided is null
-            ? await router.RouteInTransactionAsync(db, [], RoutingTrigger.Import, counters, ct)
-            : await router.WriteNewLeadsAsync(db, decided.WithLeadIds(id => ids[-1 - id]), RoutingTrigger.Import, counters, ct);
+        var run = await router.WriteNewLeadsAsync(db, decided, store.Insertion(fresh), RoutingTrigger.Import, counters, ct);
 
         await store.CommitAsync(ct);
         if (run.Routed > 0 || run.Unrouted > 0)
