@@ -81,7 +81,7 @@ public sealed class LeadStore : IAsyncDisposable
         var sql = db.GetService<ISqlGenerationHelper>();
         var lead = db.Model.FindEntityType(typeof(Lead))!;
         leadTable = sql.DelimitIdentifier(lead.GetTableName()!, lead.GetSchema());
-        leadColumns = Columns(lead, sql);
+        leadColumns = ColumnsOf.GetValue(lead, e => Columns(e, sql));
         identityColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.IdentityKey))!.GetColumnName());
         idColumn = sql.DelimitIdentifier(lead.FindProperty(nameof(Lead.Id))!.GetColumnName());
         leadTableName = lead.GetTableName()!;
@@ -137,6 +137,9 @@ public sealed class LeadStore : IAsyncDisposable
         await command.ExecuteNonQueryAsync(ct);
         lockPending = false;
     }
+
+    /// <summary>The lead columns per model (built once: each column compiles its array builder on first use).</summary>
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IEntityType, Column[]> ColumnsOf = new();
 
     static Column[] Columns(IEntityType entity, ISqlGenerationHelper sql)
     {
