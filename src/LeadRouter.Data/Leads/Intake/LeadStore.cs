@@ -263,9 +263,9 @@ public sealed class LeadStore : IAsyncDisposable
         await using var batch = db.Database.GetDbConnection().CreateBatch();
         batch.Transaction = transaction.GetDbTransaction();
         var locking = lockPending;
-        if (locking) AddCommand(batch, LockStatement);
-        AddCommand(batch, $"SELECT {identityColumn} FROM {leadTable} WHERE {identityColumn} = ANY($1)", (object)keys.ToArray());
-        AddCommand(batch, $"SELECT nextval(pg_get_serial_sequence('{leadTable}', '{leadTableIdName}')) FROM generate_series(1, $1)", keys.Count);
+        if (locking) batch.Add(LockStatement);
+        batch.Add($"SELECT {identityColumn} FROM {leadTable} WHERE {identityColumn} = ANY($1)", (object)keys.ToArray());
+        batch.Add($"SELECT nextval(pg_get_serial_sequence('{leadTable}', '{leadTableIdName}')) FROM generate_series(1, $1)", keys.Count);
         var next = 0;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
@@ -278,20 +278,6 @@ public sealed class LeadStore : IAsyncDisposable
         Array.Sort(ids);
         lockPending = false;
         return (stored, ids);
-    }
-
-    static DbBatchCommand AddCommand(DbBatch batch, string sql, params object[] values)
-    {
-        var command = batch.CreateBatchCommand();
-        command.CommandText = sql;
-        foreach (var value in values)
-        {
-            var parameter = command.CreateParameter();
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-        batch.BatchCommands.Add(command);
-        return command;
     }
 
     /// <summary>
@@ -329,7 +315,7 @@ public sealed class LeadStore : IAsyncDisposable
             var columns = store.leadColumns;
             var names = string.Join(", ", columns.Select(c => c.Name));
             var arrays = string.Join(", ", columns.Select((c, i) => $"${i + 2}::{BaseType(c.StoreType)}[]"));
-            return AddCommand(batch,
+            return batch.Add(
                 $"INSERT INTO {store.leadTable} ({store.idColumn}, {names}) SELECT * FROM unnest($1::bigint[], {arrays}) ON CONFLICT ({store.identityColumn}) DO NOTHING",
                 [leads.Select(l => l.Id).ToArray(), .. columns.Select(c => (object)c.ArrayBuilder(leads))]);
         }

@@ -60,10 +60,10 @@ static class AttemptWrites
         await using var batch = connection.CreateBatch();
         batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Recording attempts needs the record transaction.");
-        RoutingWrites.Add(batch, """
+        batch.Add("""
             SELECT count(*) FROM (SELECT 1 FROM "Leads" WHERE "Id" = ANY($1) ORDER BY "Id" FOR NO KEY UPDATE) AS locked
             """, attempts.Select(a => a.LeadId).Distinct().Order().ToArray());
-        RoutingWrites.Add(batch, """
+        batch.Add("""
             UPDATE "Deliveries" AS d SET "Attempts" = v.a, "Status" = v.s, "NextAttemptAt" = v.n, "LeaseUntil" = NULL, "LeaseToken" = NULL,
                 "CompletedAt" = CASE WHEN v.c THEN $1 END, "LastHttpStatus" = v.h, "LastError" = v.e
             FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::text[], $6::timestamptz[], $7::boolean[], $8::integer[], $9::text[])
@@ -74,7 +74,7 @@ static class AttemptWrites
             attempts.Select(a => a.Attempt).ToArray(), attempts.Select(a => a.Status.ToString()).ToArray(),
             attempts.Select(a => a.NextAttemptAt).ToArray(), attempts.Select(a => a.Completed).ToArray(),
             attempts.Select(a => a.HttpStatus).ToArray(), attempts.Select(a => a.LastError).ToArray(), Pending);
-        RoutingWrites.Add(batch, $"""
+        batch.Add($"""
             INSERT INTO {LogColumns}
             SELECT v.i, v.b, v.l, FALSE, v.a, v.s, v.h, v.x, v.ms, v.e, $1
             FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::integer[], $6::text[], $7::integer[], $8::text[], $9::integer[], $10::text[])

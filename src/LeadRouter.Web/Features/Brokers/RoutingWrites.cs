@@ -76,18 +76,18 @@ static class RoutingWrites
         var insert = plan.Insert?.AddTo(batch);
         DbBatchCommand? assign = null;
         if (plan.Routed.Count > 0)
-            assign = Add(batch, """
+            assign = batch.Add("""
                 UPDATE "Leads" AS l SET "BrokerId" = r.b, "Status" = $1, "AssignedAt" = $2, "StatusChangedAt" = $2, "UnroutedReason" = NULL
                 FROM unnest($3::bigint[], $4::bigint[]) AS r(l, b)
                 WHERE l."Id" = r.l AND l."BrokerId" IS NULL AND l."AgentId" IS NULL AND l."Status" = $5
                 """, Pending, plan.Now, plan.Routed.Select(r => r.LeadId).ToArray(), plan.Routed.Select(r => r.BrokerId).ToArray(), Waiting);
         foreach (var (reason, ids) in plan.Unrouted)
-            Add(batch, """
+            batch.Add("""
                 UPDATE "Leads" SET "UnroutedReason" = $1
                 WHERE "Id" = ANY($2) AND "BrokerId" IS NULL AND "AgentId" IS NULL AND "Status" = $3
                 """, reason, ids.ToArray(), Waiting);
         if (plan.Log.Count > 0)
-            Add(batch, $"""
+            batch.Add($"""
                 INSERT INTO {LogColumns}
                 SELECT r.l, r.b, r.s, r.p, r.c, $1, r.d, $2
                 FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::integer[], $7::text[], $8::text[]) AS r(l, b, s, p, c, d)
@@ -96,14 +96,14 @@ static class RoutingWrites
                 plan.Log.Select(x => x.Route.GroupKey.Country).ToArray(), plan.Log.Select(x => x.Decision).ToArray());
         foreach (var (key, state) in plan.Groups)
         {
-            Add(batch, """DELETE FROM "BrokerRotations" WHERE "Priority" = $1 AND "Country" = $2""", key.Priority, key.Country);
-            Add(batch, """
+            batch.Add("""DELETE FROM "BrokerRotations" WHERE "Priority" = $1 AND "Country" = $2""", key.Priority, key.Country);
+            batch.Add("""
                 INSERT INTO "BrokerRotations" ("Priority", "Country", "BrokerId", "Current")
                 SELECT $1, $2, r.b, r.c FROM unnest($3::bigint[], $4::bigint[]) AS r(b, c)
                 """, key.Priority, key.Country, state.CurrentWeights.Keys.ToArray(), state.CurrentWeights.Values.ToArray());
         }
         foreach (var statement in plan.AlsoWrite)
-            Add(batch, string.Format(CultureInfo.InvariantCulture, statement.Format,
+            batch.Add(string.Format(CultureInfo.InvariantCulture, statement.Format,
                 Enumerable.Range(1, statement.ArgumentCount).Select(i => (object)$"${i}").ToArray()), statement.GetArguments()!);
         if (batch.BatchCommands.Count == 0) return 0;
         try
@@ -116,21 +116,6 @@ static class RoutingWrites
         }
         if (insert is not null && insert.RecordsAffected != plan.Insert!.Count) throw new RouteLeads.ConcurrentRoutingException();
         return assign?.RecordsAffected ?? 0;
-    }
-
-    /// <summary>Adds a statement with positional parameters (<c>$1</c>, <c>$2</c>, …; null as <c>DBNull</c>) to a PostgreSQL batch.</summary>
-    internal static DbBatchCommand Add(DbBatch batch, string sql, params object?[] values)
-    {
-        var command = batch.CreateBatchCommand();
-        command.CommandText = sql;
-        foreach (var value in values)
-        {
-            var parameter = command.CreateParameter();
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
-        }
-        batch.BatchCommands.Add(command);
-        return command;
     }
 
     static async Task<int> WriteSqliteAsync(LeadRouterDb db, RoutingWritePlan plan, CancellationToken ct)
