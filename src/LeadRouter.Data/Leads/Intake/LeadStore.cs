@@ -160,74 +160,81 @@ public sealed class LeadStore : IAsyncDisposable
         return command;
     }
 
-    /// <summary>Inserts the leads; <paramref name="inserted"/>[i] is false when lead i's identity key was already known.</summary>
-    public Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct) => InsertAsync(leads, inserted, null, ct);
-
     /// <summary>
     /// Inserts the leads (their identity keys distinct): <paramref name="inserted"/>[i] is false when lead i's identity key
-    /// was already stored; when <paramref name="ids"/> is given, <paramref name="ids"/>[i] receives the new lead's id (0 for
-    /// one not inserted). The <see cref="Lead"/> objects are not changed.
+    /// was already stored. The <see cref="Lead"/> objects are not changed.
     /// </summary>
-    public async Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
+    public async Task InsertAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(leads);
         ArgumentNullException.ThrowIfNull(inserted);
-        if (postgres) await InsertPostgresAsync(leads, inserted, ids, ct);
-        else InsertSqlite(leads, inserted, ids, ct);
+        if (postgres) await InsertPostgresAsync(leads, inserted, ct);
+        else InsertSqlite(leads, inserted, ct);
     }
 
-    void InsertSqlite(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
+    /// <summary>The lead insert, <c>ON CONFLICT DO NOTHING</c>; <paramref name="withId"/>: the id is given (reserved ids).</summary>
+    string InsertSql(bool withId, string source) =>
+        $"INSERT INTO {leadTable} ({(withId ? idColumn + ", " : "")}{string.Join(", ", leadColumns.Select(c => c.Name))}) {source} ON CONFLICT ({identityColumn}) DO NOTHING";
+
+    /// <summary>
+    /// SQLite: the prepared single-row insert (<c>?1</c> is the id when <paramref name="withId"/>), stepped for one lead;
+    /// returns the change count (1 inserted, 0 already stored).
+    /// </summary>
+    int InsertSqliteRow(Lead lead, bool withId)
     {
-        if (sqliteInsert is null)
+        ref var statement = ref withId ? ref sqliteInsertWithId : ref sqliteInsert;
+        var first = withId ? 2 : 1;
+        statement ??= SqliteStatement.Prepare((SqliteConnection)db.Database.GetDbConnection(),
+            InsertSql(withId, $"VALUES ({(withId ? "?1, " : "")}{string.Join(", ", leadColumns.Select((_, i) => $"?{i + first}"))})"));
+        statement.ClearBindings(); // every parameter NULL; only values are bound
+        if (withId) statement.Bind(1, lead.Id);
+        for (var i = 0; i < leadColumns.Length; i++)
         {
-            var names = string.Join(", ", leadColumns.Select(c => c.Name));
-            var values = string.Join(", ", leadColumns.Select((_, i) => $"?{i + 1}"));
-            sqliteInsert = SqliteStatement.Prepare((SqliteConnection)db.Database.GetDbConnection(),
-                $"INSERT INTO {leadTable} ({names}) VALUES ({values}) ON CONFLICT ({identityColumn}) DO NOTHING");
+            var value = leadColumns[i].Value(lead);
+            if (value is not DBNull) statement.Bind(i + first, value);
         }
+        return statement.Execute();
+    }
+
+    void InsertSqlite(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    {
         for (var row = 0; row < leads.Count; row++)
         {
             if (row % 256 == 0) ct.ThrowIfCancellationRequested();
-            sqliteInsert.ClearBindings(); // every parameter NULL; only values are bound
-            for (var i = 0; i < leadColumns.Length; i++)
-            {
-                var value = leadColumns[i].Value(leads[row]);
-                if (value is not DBNull) sqliteInsert.Bind(i + 1, value);
-            }
-            inserted[row] = sqliteInsert.Execute() == 1;
-            if (ids is not null) ids[row] = inserted[row] ? sqliteInsert.LastInsertRowId : 0;
+            inserted[row] = InsertSqliteRow(leads[row], withId: false) == 1;
         }
     }
 
-    async Task InsertPostgresAsync(IReadOnlyList<Lead> leads, bool[] inserted, long[]? ids, CancellationToken ct)
+    /// <summary>
+    /// PostgreSQL: the insert of <paramref name="leads"/> from one typed array per column (<c>unnest</c>; with
+    /// <paramref name="withId"/> the ids first) added to <paramref name="batch"/> with positional parameters.
+    /// </summary>
+    DbBatchCommand AddPostgresInsert(DbBatch batch, IReadOnlyList<Lead> leads, bool withId, string returning = "")
     {
-        var names = string.Join(", ", leadColumns.Select(c => c.Name));
+        var first = withId ? 2 : 1;
         // Base types without length/precision: casting a whole array to varchar(320)[] coerces every element twice.
-        var arrays = string.Join(", ", leadColumns.Select((c, i) => $"@p{i}::{BaseType(c.StoreType)}[]"));
+        var arrays = string.Join(", ", leadColumns.Select((c, i) => $"${i + first}::{BaseType(c.StoreType)}[]"));
+        var values = new List<object?>(leadColumns.Length + 1);
+        if (withId) values.Add(leads.Select(l => l.Id).ToArray());
+        values.AddRange(leadColumns.Select(c => c.ArrayBuilder(leads)));
+        return batch.Add(InsertSql(withId, $"SELECT * FROM unnest({(withId ? "$1::bigint[], " : "")}{arrays})") + returning, [.. values]);
+    }
+
+    async Task InsertPostgresAsync(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    {
+        await using var batch = db.Database.GetDbConnection().CreateBatch();
+        batch.Transaction = transaction.GetDbTransaction();
         var locking = lockPending;
-        await using var command = Command((locking ? LockStatement : "") +
-            $"INSERT INTO {leadTable} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({identityColumn}) DO NOTHING RETURNING {idColumn}, {identityColumn}");
-        for (var i = 0; i < leadColumns.Length; i++)
-        {
-            var column = leadColumns[i];
-            var array = column.ArrayBuilder(leads);
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = $"p{i}";
-            parameter.Value = array;
-            command.Parameters.Add(parameter);
-        }
-        var stored = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        if (locking) batch.Add(LockStatement);
+        AddPostgresInsert(batch, leads, withId: false, $" RETURNING {identityColumn}");
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             if (locking && !await reader.NextResultAsync(ct)) throw new InvalidOperationException("The lead insert returned no result.");
-            while (await reader.ReadAsync(ct)) stored[reader.GetString(1)] = reader.GetInt64(0);
+            while (await reader.ReadAsync(ct)) stored.Add(reader.GetString(0));
         }
         lockPending = false;
-        for (var row = 0; row < leads.Count; row++)
-        {
-            inserted[row] = stored.TryGetValue(leads[row].IdentityKey, out var id);
-            if (ids is not null) ids[row] = id;
-        }
+        for (var row = 0; row < leads.Count; row++) inserted[row] = stored.Contains(leads[row].IdentityKey);
     }
 
     /// <summary>
@@ -312,12 +319,7 @@ public sealed class LeadStore : IAsyncDisposable
         {
             ArgumentNullException.ThrowIfNull(batch);
             if (!store.postgres) throw new InvalidOperationException("Only PostgreSQL inserts leads in a batch.");
-            var columns = store.leadColumns;
-            var names = string.Join(", ", columns.Select(c => c.Name));
-            var arrays = string.Join(", ", columns.Select((c, i) => $"${i + 2}::{BaseType(c.StoreType)}[]"));
-            return batch.Add(
-                $"INSERT INTO {store.leadTable} ({store.idColumn}, {names}) SELECT * FROM unnest($1::bigint[], {arrays}) ON CONFLICT ({store.identityColumn}) DO NOTHING",
-                [leads.Select(l => l.Id).ToArray(), .. columns.Select(c => (object)c.ArrayBuilder(leads))]);
+            return store.AddPostgresInsert(batch, leads, withId: true);
         }
 
         /// <summary>Runs the insert on its own; returns how many leads were inserted.</summary>
@@ -338,25 +340,11 @@ public sealed class LeadStore : IAsyncDisposable
 
     int InsertSqliteWithIds(IReadOnlyList<Lead> leads, CancellationToken ct)
     {
-        if (sqliteInsertWithId is null)
-        {
-            var names = string.Join(", ", leadColumns.Select(c => c.Name));
-            var values = string.Join(", ", leadColumns.Select((_, i) => $"?{i + 2}"));
-            sqliteInsertWithId = SqliteStatement.Prepare((SqliteConnection)db.Database.GetDbConnection(),
-                $"INSERT INTO {leadTable} ({idColumn}, {names}) VALUES (?1, {values}) ON CONFLICT ({identityColumn}) DO NOTHING");
-        }
         var inserted = 0;
         for (var row = 0; row < leads.Count; row++)
         {
             if (row % 256 == 0) ct.ThrowIfCancellationRequested();
-            sqliteInsertWithId.ClearBindings();
-            sqliteInsertWithId.Bind(1, leads[row].Id);
-            for (var i = 0; i < leadColumns.Length; i++)
-            {
-                var value = leadColumns[i].Value(leads[row]);
-                if (value is not DBNull) sqliteInsertWithId.Bind(i + 2, value);
-            }
-            inserted += sqliteInsertWithId.Execute();
+            inserted += InsertSqliteRow(leads[row], withId: true);
         }
         return inserted;
     }

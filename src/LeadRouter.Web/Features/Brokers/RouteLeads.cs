@@ -183,11 +183,25 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
 
     /// <summary>
     /// Decides where new leads go, inside the caller's open transaction, before they are stored (with their reserved ids,
-    /// <see cref="LeadStore.ReserveAsync"/>): takes the routing lock, reads brokers, rotation states and cap counts and
-    /// decides. The caller sets each lead's broker or unrouted reason, then calls <see cref="WriteNewLeadsAsync"/>.
+    /// <see cref="LeadStore.ReserveAsync"/>, in routing order): takes the routing lock, reads brokers, rotation states and
+    /// cap counts, decides, and sets on each lead what the conditional update of a stored lead would write: broker,
+    /// <see cref="LeadStatus.Pending"/> and the assignment time, or the unrouted reason. The caller then stores them with
+    /// <see cref="WriteNewLeadsAsync"/>.
     /// </summary>
-    internal Task<DecidedRun> DecideNewLeadsAsync(LeadRouterDb db, IReadOnlyList<RoutableLead> leads, CancellationToken ct) =>
-        DecideAsync(db, leads, null, locked: false, ct);
+    internal async Task<DecidedRun> DecideNewLeadsAsync(LeadRouterDb db, IReadOnlyList<Lead> leads, CancellationToken ct)
+    {
+        var decided = await DecideAsync(db, leads.Select(l => new RoutableLead(l.Id, l.Country, l.Amount, l.SourceId)).ToList(), null, locked: false, ct);
+        var byId = leads.ToDictionary(l => l.Id);
+        foreach (var decision in decided.Batch.Decisions)
+        {
+            var lead = byId[decision.LeadId];
+            if (decision is Routed r)
+                (lead.BrokerId, lead.Status, lead.AssignedAt, lead.StatusChangedAt) = (r.BrokerId, LeadStatus.Pending, decided.Now, decided.Now);
+            else if (decision is Unrouted u)
+                lead.UnroutedReason = StoredReason(u.Reason);
+        }
+        return decided;
+    }
 
     /// <summary>
     /// Stores new leads that carry their decision (<paramref name="insert"/>), then writes the run decided by
@@ -218,10 +232,10 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
     }
 
     /// <summary>The longest unrouted reason stored (the column's length).</summary>
-    internal const int MaxReasonLength = 500;
+    const int MaxReasonLength = 500;
 
     /// <summary>An unrouted reason cut to the column's length.</summary>
-    internal static string StoredReason(string reason) => reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
+    static string StoredReason(string reason) => reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
 
     /// <summary>Writes a decided run; with <paramref name="insert"/> its leads are new and stored with their decision first.</summary>
     async Task<RoutingRun> WriteAsync(LeadRouterDb db, DecidedRun decided, RoutingTrigger trigger, LeadStore.LeadInsert? insert,

@@ -6,7 +6,6 @@ using LeadRouter.Data.Agents;
 using LeadRouter.Data.Brokers;
 using LeadRouter.Data.Leads;
 using LeadRouter.Data.Leads.Intake;
-using LeadRouter.Domain.Brokers;
 using LeadRouter.Web.Features.Agents;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Features.Platform;
@@ -214,21 +213,8 @@ public sealed class IntakeWriter(
 
         // New leads of broker-routed sources are routed before they are stored, and inserted with their broker or
         // unrouted reason: each lead row is written once.
-        var routable = fresh.Where(l => l.SourceId is { } s && toBrokers.Contains(s))
-            .Select(l => new RoutableLead(l.Id, l.Country, l.Amount, l.SourceId)).ToList();
+        var routable = fresh.Where(l => l.SourceId is { } s && toBrokers.Contains(s)).ToList();
         var decided = routable.Count == 0 ? null : await router.DecideNewLeadsAsync(db, routable, ct);
-        if (decided is not null)
-        {
-            var byId = fresh.ToDictionary(l => l.Id);
-            foreach (var decision in decided.Batch.Decisions)
-            {
-                var lead = byId[decision.LeadId];
-                if (decision is Routed r)
-                    (lead.BrokerId, lead.Status, lead.AssignedAt, lead.StatusChangedAt) = (r.BrokerId, LeadStatus.Pending, decided.Now, decided.Now);
-                else if (decision is Unrouted u)
-                    lead.UnroutedReason = RouteLeads.StoredReason(u.Reason);
-            }
-        }
 
         // The import counters go with the routing writes (one round trip on PostgreSQL).
         var counters = new List<FormattableString>();
