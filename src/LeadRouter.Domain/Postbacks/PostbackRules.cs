@@ -32,28 +32,86 @@ public static class PostbackRules
     /// </summary>
     public static int? NearestRank(IEnumerable<(int Value, long Count)> histogram, int percent)
     {
-        var ascending = histogram.OrderBy(h => h.Value).ToArray();
-        return NearestRankOfSorted(ascending.Select(h => h.Value).ToArray(), ascending.Select(h => h.Count).ToArray(), percent);
+        var entries = histogram.ToArray();
+        return NearestRankOfRuns([SortedRun.Of(entries.Select(h => h.Value).ToArray(), entries.Select(h => h.Count).ToArray())], percent);
     }
 
     /// <summary>
-    /// <see cref="NearestRank"/> of a histogram already in ascending order of value, held as two parallel spans:
-    /// <paramref name="values"/> ascending (a value may repeat: its counts add up) and their <paramref name="counts"/>
-    /// (0 or more), without sorting it again: for callers that merge large histograms (the broker report's p95).
+    /// <see cref="NearestRank"/> of a histogram held as several runs, each in ascending order of value (the broker report's
+    /// p95: one or two runs per cell and day, merged per report row), without merging or sorting them: a binary search over
+    /// the value range for the smallest value whose count of entries at or below it, summed over the runs, reaches the rank.
+    /// Costs about 32 · (runs) · log(run length) steps, however long the runs.
     /// </summary>
-    public static int? NearestRankOfSorted(ReadOnlySpan<int> values, ReadOnlySpan<long> counts, int percent)
+    public static int? NearestRankOfRuns(IReadOnlyList<SortedRun> runs, int percent)
     {
         long n = 0;
-        foreach (var count in counts) n += count;
-        if (n == 0) return null;
-        var rank = (n * percent + 99) / 100; // ceil(p·n/100) in integers
-        long seen = 0;
-        for (var i = 0; i < values.Length; i++)
+        int low = int.MaxValue, high = int.MinValue;
+        foreach (var run in runs)
         {
-            seen += counts[i];
-            if (counts[i] > 0 && seen >= rank) return values[i];
+            if (run.Count == 0) continue;
+            n += run.Count;
+            low = Math.Min(low, run.Values[0]);
+            high = Math.Max(high, run.Values[^1]);
         }
 
-        return null;
+        if (n == 0) return null;
+        var rank = (n * percent + 99) / 100; // ceil(p·n/100) in integers
+        // The count at or below a value only grows with it, and it reaches n at the highest value.
+        while (low < high)
+        {
+            var mid = (int)(((long)low + high) >> 1);
+            long atOrBelow = 0;
+            foreach (var run in runs) atOrBelow += run.CountAtOrBelow(mid);
+            if (atOrBelow >= rank) high = mid;
+            else low = mid + 1;
+        }
+
+        return low;
+    }
+}
+
+/// <summary>
+/// A run of a histogram: <paramref name="Values"/> in ascending order (a value may repeat) and, for each entry, the count
+/// of all entries up to and including it (<paramref name="Cumulative"/>, non-decreasing), or null when every entry counts one.
+/// </summary>
+public readonly record struct SortedRun(int[] Values, long[]? Cumulative)
+{
+    /// <summary>The entries' total count.</summary>
+    public long Count => Values.Length == 0 ? 0 : Cumulative is { } c ? c[^1] : Values.Length;
+
+    /// <summary>The count of the entries whose value is at most <paramref name="value"/>.</summary>
+    public long CountAtOrBelow(int value)
+    {
+        // The first index whose value is above the given one.
+        int lo = 0, hi = Values.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (Values[mid] <= value) lo = mid + 1;
+            else hi = mid;
+        }
+
+        return lo == 0 ? 0 : Cumulative is { } c ? c[lo - 1] : lo;
+    }
+
+    /// <summary>
+    /// A run of <paramref name="values"/> with their <paramref name="counts"/> (each above 0), sorted here by value when they
+    /// are not in order already.
+    /// </summary>
+    public static SortedRun Of(int[] values, long[]? counts)
+    {
+        if (!IsAscending(values)) Array.Sort(values, counts);
+        if (counts is null) return new(values, null);
+        var cumulative = new long[counts.Length];
+        long sum = 0;
+        for (var i = 0; i < counts.Length; i++) cumulative[i] = sum += counts[i];
+        return new(values, cumulative);
+    }
+
+    static bool IsAscending(int[] values)
+    {
+        for (var i = 1; i < values.Length; i++)
+            if (values[i] < values[i - 1]) return false;
+        return true;
     }
 }

@@ -67,14 +67,27 @@ public sealed class PostbackRulesTests
         });
 
     [Fact]
-    public void The_percentile_of_sorted_spans_with_repeated_values_is_the_nearest_rank_of_its_values() =>
-        Gen.Int[0, 40].Select(Gen.Long[0, 3]).Array[0, 60].Select(Gen.Int[1, 99]).Sample((entries, percent) =>
+    public void The_percentile_of_runs_is_the_nearest_rank_of_all_their_values() =>
+        // Each run: entries in any order, either each counted once (no counts) or with counts 0–3 (values repeat).
+        Gen.Bool.Select(Gen.Int[-5, 40].Select(Gen.Long[0, 3]).Array[0, 30]).Array[0, 6].Select(Gen.Int[1, 99]).Sample((runs, percent) =>
         {
-            var sorted = entries.OrderBy(e => e.Item1).ToArray();
-            var all = sorted.SelectMany(e => Enumerable.Repeat(e.Item1, (int)e.Item2)).ToArray();
+            var entries = runs.SelectMany(r => r.Item2.Select(e => (e.Item1, r.Item1 ? 1 : e.Item2))).ToArray();
+            var all = entries.SelectMany(e => Enumerable.Repeat(e.Item1, (int)e.Item2)).Order().ToArray();
             int? expected = all.Length == 0 ? null : all[(int)Math.Ceiling(percent * all.Length / 100m) - 1];
-            return PostbackRules.NearestRankOfSorted(sorted.Select(e => e.Item1).ToArray(), sorted.Select(e => e.Item2).ToArray(), percent) == expected;
+            var sortedRuns = runs.Select(r => SortedRun.Of(r.Item2.Select(e => e.Item1).ToArray(), r.Item1 ? null : r.Item2.Select(e => e.Item2).ToArray())).ToList();
+            return PostbackRules.NearestRankOfRuns(sortedRuns, percent) == expected && PostbackRules.NearestRank(entries, percent) == expected;
         });
+
+    [Fact]
+    public void A_run_counts_the_entries_at_or_below_a_value()
+    {
+        var run = SortedRun.Of([30, 10, 20, 20], [1, 2, 3, 4]);
+
+        Assert.Equal([10, 20, 20, 30], run.Values);
+        Assert.Equal([0L, 2, 9, 10, 10], new[] { 9, 10, 20, 30, 31 }.Select(run.CountAtOrBelow));
+        Assert.Equal(10, run.Count);
+        Assert.Equal(3, SortedRun.Of([int.MaxValue, int.MinValue, 0], null).CountAtOrBelow(int.MaxValue));
+    }
 
     [Theory]
     [InlineData(OutcomeKind.Converted, LeadStage.Pending, LeadStage.Converted)]
