@@ -125,6 +125,28 @@ public abstract class PostbackTests<TApp>(TApp app) : AppTests<TApp>(app) where 
     }
 
     [Fact]
+    public async Task A_broker_past_its_postback_rate_limit_gets_429_with_retry_after_while_another_broker_is_still_answered()
+    {
+        var limited = await ArrangeAsync();
+        var other = await ArrangeAsync();
+        var client = App.CreateClient(); // the same client address for both brokers, as from one affiliate platform
+
+        // The default limit, 600 a minute per broker, counts refused calls too.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 600; i++)
+            statuses.Add((await client.GetAsync($"/api/v1/postbacks/{limited.BrokerId}?leadId={limited.LeadId}&event=accepted&eventId=e-{i}&token=wrong", Ct)).StatusCode);
+        var refused = await client.GetAsync($"/api/v1/postbacks/{limited.BrokerId}?leadId={limited.LeadId}&event=accepted&eventId=late&token={limited.Token}", Ct);
+        var answered = await client.GetAsync($"/api/v1/postbacks/{other.BrokerId}?leadId={other.LeadId}&event=accepted&eventId=on-time&token={other.Token}", Ct);
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        await using var db = App.CreateDb();
+        Assert.False(await db.LeadEvents.AnyAsync(e => e.BrokerId == limited.BrokerId, Ct));
+    }
+
+    [Fact]
     public async Task A_signed_get_postback_is_accepted()
     {
         var a = await ArrangeAsync();

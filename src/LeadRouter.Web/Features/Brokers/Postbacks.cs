@@ -272,7 +272,7 @@ public static class PostbacksEndpoints
 
     public static IEndpointRouteBuilder MapPostbacks(this IEndpointRouteBuilder app)
     {
-        var postbacks = app.MapGroup("/api/v1/postbacks").WithTags("Postbacks").AllowAnonymous().RequireRateLimiting(RateLimits.Intake);
+        var postbacks = app.MapGroup("/api/v1/postbacks").WithTags("Postbacks").AllowAnonymous().RequireRateLimiting(RateLimits.Postbacks);
         postbacks.MapPost("/{brokerId:long}", Post).DisableAntiforgery();
         postbacks.MapGet("/{brokerId:long}", Get);
         app.MapPost("/api/crm/brokers/{id:long}/postback-token", IssueToken).WithTags("Brokers").RequireAuthorization(Roles.AdminPolicy);

@@ -17,16 +17,24 @@ public sealed class RateLimitOptions
     /// <summary>Push requests (<c>push-lead</c>, <c>test-push</c>) per minute.</summary>
     [Range(1, 1_000_000)]
     public int PushPerMinute { get; set; } = 60;
+
+    /// <summary>
+    /// Postbacks (<c>/api/v1/postbacks/{brokerId}</c>) per minute per broker, whatever address they come from: affiliate
+    /// platforms send many brokers' postbacks from shared addresses, so one broker's burst must not refuse another's.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int PostbacksPerMinute { get; set; } = 600;
 }
 
 /// <summary>
-/// The named rate-limit policies endpoints opt into (<see cref="Intake"/>, <see cref="Push"/>): fixed one-minute windows
-/// per user; a refused request gets 429 with <c>Retry-After</c> in seconds.
+/// The named rate-limit policies endpoints opt into (<see cref="Intake"/>, <see cref="Push"/> per user,
+/// <see cref="Postbacks"/> per broker): fixed one-minute windows; a refused request gets 429 with <c>Retry-After</c> in seconds.
 /// </summary>
 public static class RateLimits
 {
     public const string Intake = "intake";
     public const string Push = "push";
+    public const string Postbacks = "postbacks";
 
     /// <summary>Registers the policies.</summary>
     public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
@@ -38,6 +46,7 @@ public static class RateLimits
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(Intake, http => PerUser(http, options.IntakePerMinute));
             o.AddPolicy(Push, http => PerUser(http, options.PushPerMinute));
+            o.AddPolicy(Postbacks, http => Window("broker:" + http.GetRouteValue("brokerId"), options.PostbacksPerMinute));
             o.OnRejected = (context, _) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromMinutes(1);
@@ -50,7 +59,9 @@ public static class RateLimits
     }
 
     static RateLimitPartition<string> PerUser(HttpContext http, int perMinute) =>
-        RateLimitPartition.GetFixedWindowLimiter(
-            http.User.Identity is { IsAuthenticated: true, Name: { } name } ? "user:" + name : "ip:" + http.Connection.RemoteIpAddress,
+        Window(http.User.Identity is { IsAuthenticated: true, Name: { } name } ? "user:" + name : "ip:" + http.Connection.RemoteIpAddress, perMinute);
+
+    static RateLimitPartition<string> Window(string partition, int perMinute) =>
+        RateLimitPartition.GetFixedWindowLimiter(partition,
             _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
 }
