@@ -84,6 +84,26 @@ public abstract class BrokerIntakeApiTests<TApp>(TApp app) : AppTests<TApp>(app)
     }
 
     [Fact]
+    public async Task A_user_past_the_intake_rate_limit_gets_429_with_retry_after_while_another_user_is_still_answered()
+    {
+        var (admin, source, _) = await ArrangeAsync("CY");
+        var other = await App.ClientAsync(Roles.Admin);
+
+        // The default limit, 600 calls a minute per user, counts refused calls too (an empty array is a 400).
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 600; i++) statuses.Add((await admin.PostAsJsonAsync("/api/v1/leads", Array.Empty<object>(), Ct)).StatusCode);
+        var refused = await admin.PostAsJsonAsync("/api/v1/leads", new { name = "Late", email = $"{Unique("late")}@example.com", country = "CY", source }, Ct);
+        var answered = await other.PostAsJsonAsync("/api/v1/leads", new { name = "On Time", email = $"{Unique("ontime")}@example.com", country = "CY", source }, Ct);
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.BadRequest, s));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.True(answered.IsSuccessStatusCode, $"the other user got {answered.StatusCode}");
+        await using var db = App.CreateDb();
+        Assert.False(await db.Leads.AnyAsync(l => l.Name == "Late" && l.Email!.StartsWith("late-"), Ct));
+    }
+
+    [Fact]
     public async Task A_repeat_with_the_same_idempotency_key_returns_the_first_result_and_stores_nothing_new()
     {
         var (admin, source, _) = await ArrangeAsync("HR");
