@@ -71,7 +71,7 @@ public static class PlatformModule
     /// <summary>Applies pending migrations and makes sure the roles exist.</summary>
     public static async Task MigrateAsync(this IServiceProvider services, CancellationToken ct)
     {
-        await DatabaseMigrator.MigrateAsync(services.GetRequiredService<IDbContextFactory<LeadRouterDb>>(), ct);
+        await DatabaseMigrator.MigrateAsync(services.GetRequiredService<DatabaseTarget>(), services.GetRequiredService<ILoggerFactory>(), ct);
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<UserAccounts>().EnsureRolesAsync(ct);
     }
