@@ -288,22 +288,36 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
 
     /// <summary>
     /// Each capped broker's routed leads in its current hour / day / month windows (its time zone), counted in SQL over
-    /// <see cref="BrokerAssignment.RoutedAt"/> ranges. Brokers without caps are not counted (routing does not need them).
+    /// <see cref="BrokerAssignment.RoutedAt"/> ranges. Brokers without caps are not counted (routing does not need them),
+    /// and only the windows of a broker's caps are: a broker with a daily cap alone has today's assignments counted, not
+    /// the month's (its month count is then 0, which no cap reads).
     /// </summary>
     internal static async Task<Dictionary<long, CapCounts>> CapCountsAsync(LeadRouterDb db, IEnumerable<Broker> brokers, DateTimeOffset now, CancellationToken ct)
     {
         var counts = new Dictionary<long, CapCounts>();
         foreach (var b in brokers.Where(b => b.Active && (b.HourlyCap ?? b.DailyCap ?? b.MonthlyCap) is not null))
-            counts[b.Id] = await WindowCountsAsync(db, b.Id, CapWindows.At(b.TimeZone, now), ct);
+        {
+            var widest = b.MonthlyCap is not null ? CapKind.Monthly : b.DailyCap is not null ? CapKind.Daily : CapKind.Hourly;
+            counts[b.Id] = await WindowCountsAsync(db, b.Id, CapWindows.At(b.TimeZone, now), ct, widest);
+        }
         return counts;
     }
 
-    /// <summary>One broker's routed leads in the given windows.</summary>
-    internal static async Task<CapCounts> WindowCountsAsync(LeadRouterDb db, long brokerId, CapWindows w, CancellationToken ct)
+    /// <summary>
+    /// One broker's routed leads in the given windows, scanning its assignments of the <paramref name="widest"/> window
+    /// only; the counts of wider windows are then 0.
+    /// </summary>
+    internal static async Task<CapCounts> WindowCountsAsync(LeadRouterDb db, long brokerId, CapWindows w, CancellationToken ct, CapKind widest = CapKind.Monthly)
     {
-        var (ms, me, ds, de, hs, he) = (w.MonthStart, w.NextMonth, w.DayStart, w.NextDay, w.HourStart, w.NextHour);
+        var (ds, de, hs, he) = (w.DayStart, w.NextDay, w.HourStart, w.NextHour);
+        var (from, to) = widest switch
+        {
+            CapKind.Monthly => (w.MonthStart, w.NextMonth),
+            CapKind.Daily => (ds, de),
+            _ => (hs, he),
+        };
         var row = await db.BrokerAssignments
-            .Where(a => a.BrokerId == brokerId && a.RoutedAt >= ms && a.RoutedAt < me)
+            .Where(a => a.BrokerId == brokerId && a.RoutedAt >= from && a.RoutedAt < to)
             .GroupBy(a => a.BrokerId)
             .Select(g => new
             {
@@ -312,7 +326,7 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
                 Hour = g.Count(a => a.RoutedAt >= hs && a.RoutedAt < he),
             })
             .SingleOrDefaultAsync(ct);
-        return row is null ? CapCounts.Zero : new CapCounts(row.Hour, row.Day, row.Month);
+        return row is null ? CapCounts.Zero : new CapCounts(row.Hour, widest == CapKind.Hourly ? 0 : row.Day, widest == CapKind.Monthly ? row.Month : 0);
     }
 
     static string DecisionText(Routed r) => JsonSerializer.Serialize(new
