@@ -10,6 +10,7 @@ using LeadRouter.Data.Leads;
 using LeadRouter.Web.Features.Accounts;
 using LeadRouter.Web.Features.Brokers;
 using LeadRouter.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeadRouter.Web.Tests.Brokers;
@@ -125,7 +126,7 @@ public abstract class PostbackTests<TApp>(TApp app) : AppTests<TApp>(app) where 
     }
 
     [Fact]
-    public async Task A_broker_past_its_postback_rate_limit_gets_429_with_retry_after_while_another_broker_is_still_answered()
+    public async Task A_broker_past_its_postback_rate_limit_from_one_address_gets_429_while_other_brokers_and_addresses_are_still_answered()
     {
         var limited = await ArrangeAsync();
         var other = await ArrangeAsync();
@@ -137,13 +138,21 @@ public abstract class PostbackTests<TApp>(TApp app) : AppTests<TApp>(app) where 
             statuses.Add((await client.GetAsync($"/api/v1/postbacks/{limited.BrokerId}?leadId={limited.LeadId}&event=accepted&eventId=e-{i}&token=wrong", Ct)).StatusCode);
         var refused = await client.GetAsync($"/api/v1/postbacks/{limited.BrokerId}?leadId={limited.LeadId}&event=accepted&eventId=late&token={limited.Token}", Ct);
         var answered = await client.GetAsync($"/api/v1/postbacks/{other.BrokerId}?leadId={other.LeadId}&event=accepted&eventId=on-time&token={other.Token}", Ct);
+        var elsewhere = await App.Server.SendAsync(http =>
+        {
+            http.Connection.RemoteIpAddress = IPAddress.Parse("203.0.113.7");
+            http.Request.Method = "GET";
+            http.Request.Path = $"/api/v1/postbacks/{limited.BrokerId}";
+            http.Request.QueryString = new QueryString($"?leadId={limited.LeadId}&event=accepted&eventId=from-platform&token={limited.Token}");
+        }, Ct);
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal(StatusCodes.Status200OK, elsewhere.Response.StatusCode);
         await using var db = App.CreateDb();
-        Assert.False(await db.LeadEvents.AnyAsync(e => e.BrokerId == limited.BrokerId, Ct));
+        Assert.Equal(["from-platform"], await db.LeadEvents.Where(e => e.BrokerId == limited.BrokerId).Select(e => e.EventId).ToListAsync(Ct));
     }
 
     [Fact]

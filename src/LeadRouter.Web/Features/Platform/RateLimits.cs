@@ -19,8 +19,9 @@ public sealed class RateLimitOptions
     public int PushPerMinute { get; set; } = 60;
 
     /// <summary>
-    /// Postbacks (<c>/api/v1/postbacks/{brokerId}</c>) per minute per broker, whatever address they come from: affiliate
-    /// platforms send many brokers' postbacks from shared addresses, so one broker's burst must not refuse another's.
+    /// Postbacks (<c>/api/v1/postbacks/{brokerId}</c>) per minute per broker and client address: affiliate platforms send
+    /// many brokers' postbacks from shared addresses, so one broker's burst must not refuse another's, and calls from
+    /// another address (someone guessing tokens) must not use up the broker's own.
     /// </summary>
     [Range(1, 1_000_000)]
     public int PostbacksPerMinute { get; set; } = 600;
@@ -28,7 +29,7 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// The named rate-limit policies endpoints opt into (<see cref="Intake"/>, <see cref="Push"/> per user,
-/// <see cref="Postbacks"/> per broker): fixed one-minute windows; a refused request gets 429 with <c>Retry-After</c> in seconds.
+/// <see cref="Postbacks"/> per broker and address): fixed one-minute windows; a refused request gets 429 with <c>Retry-After</c> in seconds.
 /// </summary>
 public static class RateLimits
 {
@@ -46,7 +47,8 @@ public static class RateLimits
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(Intake, http => PerUser(http, options.IntakePerMinute));
             o.AddPolicy(Push, http => PerUser(http, options.PushPerMinute));
-            o.AddPolicy(Postbacks, http => Window("broker:" + http.GetRouteValue("brokerId"), options.PostbacksPerMinute));
+            o.AddPolicy(Postbacks, http =>
+                Window($"broker:{http.GetRouteValue("brokerId")} ip:{http.Connection.RemoteIpAddress}", options.PostbacksPerMinute));
             o.OnRejected = (context, _) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromMinutes(1);
