@@ -150,7 +150,8 @@ static class BrokerReportQueries
     /// process, while the runtime's JIT still runs the per-row code unoptimised.
     /// </para>
     /// <para>
-    /// Either way each cell and day arrives as runs sorted by duration, which are kept, not merged: the p95 of a report row
+    /// Either way each cell and day arrives as runs in order of duration (the order of the primary key; sorted here should a
+    /// run come out of order), which are kept, not merged: the p95 of a report row
     /// is a binary search over its runs (<see cref="PostbackRules.NearestRankOfRuns"/>), so nothing in the app runs once
     /// per attempt on PostgreSQL, and no sort of every attempt runs on either (0.7 s of the first report in a process).
     /// </para>
