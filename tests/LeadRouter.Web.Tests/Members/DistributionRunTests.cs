@@ -195,6 +195,48 @@ public abstract class DistributionRunTests<TApp> where TApp : LeadRouterApp, new
     }
 
     [Fact]
+    public async Task A_run_whose_process_stopped_is_marked_failed_once_its_lease_expires_and_then_runs_again()
+    {
+        await using var app = await StartAsync();
+        var import = await ImportAsync(app, 10);
+        await MembersAsync(app, "Bronze", 2, "b");
+        var runs = app.Services.GetRequiredService<RunDistribution>();
+        var lease = TimeSpan.FromSeconds(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MembersOptions>>().Value.LeaseSeconds);
+        long runId;
+        await using (var db = app.CreateDb())
+        {
+            // What a process that claimed the run and then died leaves behind (its transaction rolled back).
+            var now = app.Clock.GetUtcNow();
+            var run = new DistributionRun
+            {
+                ImportId = import, Kind = DistributionRunKind.Manual, Status = DistributionRunStatus.Processing,
+                LeaseToken = Guid.NewGuid(), LeaseUntil = now + lease, CreatedAt = now, StartedAt = now,
+            };
+            db.DistributionRuns.Add(run);
+            await db.SaveChangesAsync(Ct);
+            runId = run.Id;
+        }
+
+        var whileLeased = await runs.FailAbandonedAsync(Ct);
+        var conflict = Assert.IsType<DistributionOutcome.Conflict>(await runs.RunImportAsync(import, "test", Ct));
+        app.Clock.Advance(lease + TimeSpan.FromSeconds(1));
+        var afterLease = await runs.FailAbandonedAsync(Ct);
+        await using (var db = app.CreateDb())
+        {
+            var failed = await db.DistributionRuns.AsNoTracking().SingleAsync(r => r.Id == runId, Ct);
+            Assert.Equal((DistributionRunStatus.Failed, RunDistribution.AbandonedError, (DateTimeOffset?)null), (failed.Status, failed.Error, failed.LeaseUntil));
+            Assert.Equal(0, await db.Shares.CountAsync(Ct));
+        }
+        var again = await RunAsync(app, import);
+
+        Assert.Equal(0, whileLeased);
+        Assert.Equal(DistributionRunStatus.Processing, conflict.Status);
+        Assert.Equal(1, afterLease);
+        Assert.Equal((runId, DistributionRunStatus.Completed, 20), (again.RunId, again.Status, again.Shares));
+        Assert.Equal(0, await runs.FailAbandonedAsync(Ct));
+    }
+
+    [Fact]
     public async Task A_failed_run_keeps_no_shares_and_stores_the_error()
     {
         await using var app = await StartAsync();

@@ -72,6 +72,38 @@ public abstract class ScheduleQuartzTests<TApp> where TApp : LeadRouterApp, new(
         Assert.Equal(ScheduleExecutionStatus.Completed, row.Status);
         Assert.Equal(100, row.Shares);
     }
+
+    [Fact]
+    public async Task A_node_with_schedules_on_marks_a_run_abandoned_by_a_stopped_process_as_failed()
+    {
+        await using var app = await StartAsync();
+        var import = await ImportAsync(app, 5);
+        long runId;
+        await using (var db = app.CreateDb())
+        {
+            var now = app.Clock.GetUtcNow();
+            var run = new DistributionRun
+            {
+                ImportId = import, Kind = DistributionRunKind.Manual, Status = DistributionRunStatus.Processing,
+                LeaseToken = Guid.NewGuid(), LeaseUntil = now.AddSeconds(-1), CreatedAt = now.AddMinutes(-11), StartedAt = now.AddMinutes(-11),
+            };
+            db.DistributionRuns.Add(run);
+            await db.SaveChangesAsync(Ct);
+            runId = run.Id;
+        }
+
+        await using var node = Node(app);
+        _ = node.Server;
+        var status = DistributionRunStatus.Processing;
+        for (var i = 0; i < 200 && status == DistributionRunStatus.Processing; i++)
+        {
+            await Task.Delay(100, Ct);
+            await using var db = app.CreateDb();
+            status = await db.DistributionRuns.Where(r => r.Id == runId).Select(r => r.Status).SingleAsync(Ct);
+        }
+
+        Assert.Equal(DistributionRunStatus.Failed, status);
+    }
 }
 
 public sealed class ScheduleQuartzTests_Sqlite : ScheduleQuartzTests<SqliteApp>;

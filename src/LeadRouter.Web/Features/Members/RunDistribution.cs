@@ -108,6 +108,33 @@ public sealed class RunDistribution(IDbContextFactory<LeadRouterDb> dbs, TimePro
         return await ExecuteAsync(run.Id, token, [importId], ct);
     }
 
+    /// <summary>What an abandoned run's error says.</summary>
+    public const string AbandonedError =
+        "Abandoned: the process running it stopped before it finished (its lease expired). A run stores everything in one " +
+        "transaction, so nothing of it was stored; distribute the import again.";
+
+    /// <summary>
+    /// Marks the runs whose worker stopped, <c>processing</c> with an expired lease, as failed with <see cref="AbandonedError"/>,
+    /// so no run stays "processing" forever (a failed manual run can be distributed again; a scheduled occurrence is retried
+    /// by its schedule). Runs every <c>Members:SchedulerSyncSeconds</c> on each node of the web host. A worker still alive
+    /// past its lease (a run longer than <c>Members:LeaseSeconds</c>) writes its own outcome over this when it ends.
+    /// </summary>
+    /// <returns>How many runs were marked.</returns>
+    public async Task<int> FailAbandonedAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var failed = await db.DistributionRuns
+            .Where(r => r.Status == DistributionRunStatus.Processing && r.LeaseUntil < now)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, DistributionRunStatus.Failed)
+                .SetProperty(r => r.Error, AbandonedError)
+                .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(r => r.CompletedAt, now), ct);
+        if (failed > 0) log.LogWarning("{Count} distribution runs were abandoned by a stopped process and are now failed", failed);
+        return failed;
+    }
+
     /// <summary>A scheduled-style run over every active member import, oldest first (seed 004).</summary>
     /// <param name="requestedBy">Who started it (user name, or <c>schedule:{name}</c>).</param>
     /// <param name="beforeCommit">Called inside the run's transaction with the completed run before it commits (a schedule

@@ -104,10 +104,11 @@ sealed class ScheduleOccurrenceJob(ScheduledDistribution runner, ScheduleTrigger
 /// <summary>
 /// Starts schedules on the web host: runs missed occurrences once (<see cref="ScheduledDistribution.CatchUpAsync"/>), then
 /// keeps the Quartz triggers in line with the schedules, on every change made through this node and every
-/// <see cref="MembersOptions.SchedulerSyncSeconds"/> (changes made by the CLI or another node).
+/// <see cref="MembersOptions.SchedulerSyncSeconds"/> (changes made by the CLI or another node); at the same pace it marks
+/// distribution runs abandoned by a stopped process as failed (<see cref="RunDistribution.FailAbandonedAsync"/>).
 /// </summary>
 sealed class ScheduleTriggerService(ScheduleTriggers triggers, ScheduledDistribution scheduled, ScheduleDirectory directory,
-    IOptions<MembersOptions> options, ILogger<ScheduleTriggerService> log) : BackgroundService
+    RunDistribution runs, IOptions<MembersOptions> options, ILogger<ScheduleTriggerService> log) : BackgroundService
 {
     readonly OutboxSignal changed = new();
 
@@ -135,6 +136,15 @@ sealed class ScheduleTriggerService(ScheduleTriggers triggers, ScheduledDistribu
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
                     log.LogError(e, "Planning schedule triggers failed");
+                }
+
+                try
+                {
+                    await runs.FailAbandonedAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    log.LogError(e, "Marking abandoned distribution runs failed");
                 }
 
                 await changed.WaitAsync(TimeSpan.FromSeconds(options.Value.SchedulerSyncSeconds), TimeProvider.System, ct);
