@@ -209,8 +209,13 @@ public abstract class DistributionRunTests<TApp> where TApp : LeadRouterApp, new
             var now = app.Clock.GetUtcNow();
             var run = new DistributionRun
             {
-                ImportId = import, Kind = DistributionRunKind.Manual, Status = DistributionRunStatus.Processing,
-                LeaseToken = Guid.NewGuid(), LeaseUntil = now + lease, CreatedAt = now, StartedAt = now,
+                ImportId = import,
+                Kind = DistributionRunKind.Manual,
+                Status = DistributionRunStatus.Processing,
+                LeaseToken = Guid.NewGuid(),
+                LeaseUntil = now + lease,
+                CreatedAt = now,
+                StartedAt = now,
             };
             db.DistributionRuns.Add(run);
             await db.SaveChangesAsync(Ct);

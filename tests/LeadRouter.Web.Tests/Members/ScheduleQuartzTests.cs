@@ -84,8 +84,13 @@ public abstract class ScheduleQuartzTests<TApp> where TApp : LeadRouterApp, new(
             var now = app.Clock.GetUtcNow();
             var run = new DistributionRun
             {
-                ImportId = import, Kind = DistributionRunKind.Manual, Status = DistributionRunStatus.Processing,
-                LeaseToken = Guid.NewGuid(), LeaseUntil = now.AddSeconds(-1), CreatedAt = now.AddMinutes(-11), StartedAt = now.AddMinutes(-11),
+                ImportId = import,
+                Kind = DistributionRunKind.Manual,
+                Status = DistributionRunStatus.Processing,
+                LeaseToken = Guid.NewGuid(),
+                LeaseUntil = now.AddSeconds(-1),
+                CreatedAt = now.AddMinutes(-11),
+                StartedAt = now.AddMinutes(-11),
             };
             db.DistributionRuns.Add(run);
             await db.SaveChangesAsync(Ct);
