@@ -202,25 +202,7 @@ public abstract class DistributionRunTests<TApp> where TApp : LeadRouterApp, new
         await MembersAsync(app, "Bronze", 2, "b");
         var runs = app.Services.GetRequiredService<RunDistribution>();
         var lease = TimeSpan.FromSeconds(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MembersOptions>>().Value.LeaseSeconds);
-        long runId;
-        await using (var db = app.CreateDb())
-        {
-            // What a process that claimed the run and then died leaves behind (its transaction rolled back).
-            var now = app.Clock.GetUtcNow();
-            var run = new DistributionRun
-            {
-                ImportId = import,
-                Kind = DistributionRunKind.Manual,
-                Status = DistributionRunStatus.Processing,
-                LeaseToken = Guid.NewGuid(),
-                LeaseUntil = now + lease,
-                CreatedAt = now,
-                StartedAt = now,
-            };
-            db.DistributionRuns.Add(run);
-            await db.SaveChangesAsync(Ct);
-            runId = run.Id;
-        }
+        var runId = await AbandonedRunAsync(app, import, app.Clock.GetUtcNow() + lease);
 
         var whileLeased = await runs.FailAbandonedAsync(Ct);
         var conflict = Assert.IsType<DistributionOutcome.Conflict>(await runs.RunImportAsync(import, "test", Ct));

@@ -75,4 +75,27 @@ static class MemberSeeding
         await db.SaveChangesAsync(ct);
         return members.Select(m => m.Id).ToList();
     }
+
+    /// <summary>
+    /// What a process that claimed a manual run of <paramref name="importId"/> and then died leaves behind (its
+    /// transaction rolled back): the run in <c>processing</c> with its lease until <paramref name="leaseUntil"/>; returns its id.
+    /// </summary>
+    public static async Task<long> AbandonedRunAsync(LeadRouterApp app, long importId, DateTimeOffset leaseUntil)
+    {
+        await using var db = app.CreateDb();
+        var now = app.Clock.GetUtcNow();
+        var run = new DistributionRun
+        {
+            ImportId = importId,
+            Kind = DistributionRunKind.Manual,
+            Status = DistributionRunStatus.Processing,
+            LeaseToken = Guid.NewGuid(),
+            LeaseUntil = leaseUntil,
+            CreatedAt = now,
+            StartedAt = now,
+        };
+        db.DistributionRuns.Add(run);
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return run.Id;
+    }
 }

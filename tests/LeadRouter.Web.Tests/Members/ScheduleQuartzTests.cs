@@ -78,24 +78,7 @@ public abstract class ScheduleQuartzTests<TApp> where TApp : LeadRouterApp, new(
     {
         await using var app = await StartAsync();
         var import = await ImportAsync(app, 5);
-        long runId;
-        await using (var db = app.CreateDb())
-        {
-            var now = app.Clock.GetUtcNow();
-            var run = new DistributionRun
-            {
-                ImportId = import,
-                Kind = DistributionRunKind.Manual,
-                Status = DistributionRunStatus.Processing,
-                LeaseToken = Guid.NewGuid(),
-                LeaseUntil = now.AddSeconds(-1),
-                CreatedAt = now.AddMinutes(-11),
-                StartedAt = now.AddMinutes(-11),
-            };
-            db.DistributionRuns.Add(run);
-            await db.SaveChangesAsync(Ct);
-            runId = run.Id;
-        }
+        var runId = await AbandonedRunAsync(app, import, app.Clock.GetUtcNow().AddSeconds(-1));
 
         await using var node = Node(app);
         _ = node.Server;
