@@ -345,7 +345,21 @@ public abstract class LeadImporterTests<TDatabase>(TDatabase database) : IClassF
         var lead = Assert.Single(await LeadsOf(report));
         Assert.Equal("0013465198104", lead.Phone);
         Assert.False(lead.PhoneValid);
-        Assert.Equal(2, Assert.Single(report.WarningList).Row);
+        var warning = Assert.Single(report.WarningList);
+        Assert.Equal(2, warning.Row);
+        Assert.Contains("(no country code, and no default region)", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_phone_with_a_country_code_but_no_number_in_use_is_flagged_without_blaming_a_missing_country_code()
+    {
+        // +1 675 is not an area code in use.
+        var report = await ImportAsync($"Email,Phone\nq{u}@x.org,+1-675-243-7422x9177\n");
+
+        var lead = Assert.Single(await LeadsOf(report));
+        Assert.Equal(("+16752437422", false), (lead.Phone, lead.PhoneValid));
+        var warning = Assert.Single(report.WarningList);
+        Assert.Equal("'+1-675-243-7422x9177' is not a valid phone number; kept as +16752437422.", warning.Message);
     }
 
     [Fact]

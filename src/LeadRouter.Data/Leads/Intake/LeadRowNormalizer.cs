@@ -113,7 +113,7 @@ sealed class LeadRowNormalizer
                 warnings.Add(new(rowNumber, Header(LeadField.Phone), $"'{phoneText}' is not a phone number; kept in the attributes."));
             }
             else if (!phoneValid)
-                warnings.Add(new(rowNumber, Header(LeadField.Phone), $"'{phoneText}' is not a valid phone number{(region == "ZZ" ? " (no country code, and no default region)" : "")}; kept as {phone}."));
+                warnings.Add(new(rowNumber, Header(LeadField.Phone), $"'{phoneText}' is not a valid phone number{(region == "ZZ" && phone[0] != '+' ? " (no country code, and no default region)" : "")}; kept as {phone}."));
         }
 
         string? country = null;
