@@ -169,7 +169,7 @@ public sealed class LeadStore : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(leads);
         ArgumentNullException.ThrowIfNull(inserted);
         if (postgres) await InsertPostgresAsync(leads, inserted, ct);
-        else InsertSqlite(leads, inserted, ct);
+        else InsertSqlite(leads, withId: false, inserted, ct);
     }
 
     /// <summary>The lead insert, <c>ON CONFLICT DO NOTHING</c>; <paramref name="withId"/>: the id is given (reserved ids).</summary>
@@ -196,13 +196,18 @@ public sealed class LeadStore : IAsyncDisposable
         return statement.Execute();
     }
 
-    void InsertSqlite(IReadOnlyList<Lead> leads, bool[] inserted, CancellationToken ct)
+    /// <summary>SQLite: inserts the leads one prepared row at a time; returns how many were inserted (and which, in <paramref name="inserted"/>).</summary>
+    int InsertSqlite(IReadOnlyList<Lead> leads, bool withId, bool[]? inserted, CancellationToken ct)
     {
+        var count = 0;
         for (var row = 0; row < leads.Count; row++)
         {
             if (row % 256 == 0) ct.ThrowIfCancellationRequested();
-            inserted[row] = InsertSqliteRow(leads[row], withId: false) == 1;
+            var one = InsertSqliteRow(leads[row], withId) == 1;
+            if (inserted is not null) inserted[row] = one;
+            if (one) count++;
         }
+        return count;
     }
 
     /// <summary>
@@ -334,19 +339,8 @@ public sealed class LeadStore : IAsyncDisposable
                 await batch.ExecuteNonQueryAsync(ct);
                 return command.RecordsAffected;
             }
-            return store.InsertSqliteWithIds(leads, ct);
+            return store.InsertSqlite(leads, withId: true, null, ct);
         }
-    }
-
-    int InsertSqliteWithIds(IReadOnlyList<Lead> leads, CancellationToken ct)
-    {
-        var inserted = 0;
-        for (var row = 0; row < leads.Count; row++)
-        {
-            if (row % 256 == 0) ct.ThrowIfCancellationRequested();
-            inserted += InsertSqliteRow(leads[row], withId: true);
-        }
-        return inserted;
     }
 
     static string BaseType(string storeType)

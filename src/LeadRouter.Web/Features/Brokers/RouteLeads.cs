@@ -131,8 +131,9 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
     }
 
     /// <summary>The routing lock: a conditional update of the one lock row, held until the transaction ends.</summary>
-    static Task LockAsync(LeadRouterDb db, CancellationToken ct) =>
-        db.Database.ExecuteSqlRawAsync("""UPDATE "BrokerRoutingLocks" SET "Version" = "Version" + 1 WHERE "Id" = 1""", ct);
+    const string LockStatement = """UPDATE "BrokerRoutingLocks" SET "Version" = "Version" + 1 WHERE "Id" = 1""";
+
+    static Task LockAsync(LeadRouterDb db, CancellationToken ct) => db.Database.ExecuteSqlRawAsync(LockStatement, ct);
 
     /// <summary>
     /// Takes the routing lock unless <paramref name="locked"/>, then reads every live broker and every rotation state.
@@ -150,11 +151,11 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
         await using var batch = db.Database.GetDbConnection().CreateBatch();
         batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Routing needs its transaction.");
-        if (!locked) batch.BatchCommands.Add(Command(batch, """UPDATE "BrokerRoutingLocks" SET "Version" = "Version" + 1 WHERE "Id" = 1"""));
-        batch.BatchCommands.Add(Command(batch, """
+        if (!locked) batch.Add(LockStatement);
+        batch.Add("""
             SELECT (SELECT coalesce(json_agg(b ORDER BY b."Id"), '[]') FROM "Brokers" b WHERE b."DeletedAt" IS NULL)::text,
                    (SELECT coalesce(json_agg(r), '[]') FROM "BrokerRotations" r)::text
-            """));
+            """);
         string? brokers = null, rotations = null;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
@@ -166,13 +167,6 @@ public sealed class RouteLeads(IDbContextFactory<LeadRouterDb> dbs, TimeProvider
         }
         if (brokers is null || rotations is null) throw new InvalidOperationException("The routing state could not be read.");
         return (JsonSerializer.Deserialize<List<Broker>>(brokers) ?? [], JsonSerializer.Deserialize<List<BrokerRotation>>(rotations) ?? []);
-    }
-
-    static DbBatchCommand Command(DbBatch batch, string sql)
-    {
-        var command = batch.CreateBatchCommand();
-        command.CommandText = sql;
-        return command;
     }
 
     /// <summary>

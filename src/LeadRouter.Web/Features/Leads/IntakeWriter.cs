@@ -83,9 +83,10 @@ public sealed class IntakeWriter(
         public bool Duplicate;
     }
 
-    /// <summary>What one transaction wrote, for the answers.</summary>
+    /// <summary>What one transaction wrote, for the answers: <see cref="Unique"/> holds the batch's distinct leads, each with
+    /// its new id, or id 0 when its key was already stored (not inserted).</summary>
     sealed record Written(
-        IReadOnlyList<IntakeCall> Calls, RowState[][] Rows, long[] ImportOf, List<Lead> Unique, bool[] Inserted, long[] Ids,
+        IReadOnlyList<IntakeCall> Calls, RowState[][] Rows, long[] ImportOf, List<Lead> Unique,
         HashSet<long> Pooled, Dictionary<long, LeadRouteOutcome> Routes, Dictionary<string, long> NewSources, Dictionary<string, long> NewImports);
 
     /// <summary>
@@ -182,21 +183,18 @@ public sealed class IntakeWriter(
         // Which leads are new, and their ids: asked under the import lock, so it holds until the commit. Known ones are
         // not inserted.
         var (stored, reserved) = await store.ReserveAsync(unique.Select(l => l.IdentityKey).ToList(), ct);
+        // A new lead gets its reserved id; a stored one keeps id 0 (not inserted).
         var fresh = new List<Lead>(unique.Count);
-        var inserted = new bool[unique.Count];
-        var ids = new long[unique.Count];
         for (var i = 0; i < unique.Count; i++)
         {
             var lead = unique[i];
             (lead.Status, lead.BrokerId, lead.AgentId, lead.AssignedAt, lead.StatusChangedAt, lead.UnroutedReason) = (LeadStatus.New, null, null, null, null, null);
             lead.Id = stored.Contains(lead.IdentityKey) ? 0 : reserved[i];
-            if (lead.Id == 0) continue;
-            fresh.Add(lead);
-            (inserted[i], ids[i]) = (true, lead.Id);
+            if (lead.Id != 0) fresh.Add(lead);
         }
         for (var c = 0; c < rows.Length; c++)
             for (var r = 0; r < rows[c].Length; r++)
-                if (!inserted[rows[c][r].Unique]) rows[c][r].Duplicate = true;
+                if (unique[rows[c][r].Unique].Id == 0) rows[c][r].Duplicate = true;
 
         // Where the new leads go: brokers win over a pool (as for file imports).
         var newSourceIds = fresh.Where(l => l.SourceId is not null).Select(l => l.SourceId!.Value).Distinct().ToList();
@@ -239,7 +237,7 @@ public sealed class IntakeWriter(
         await store.CommitAsync(ct);
         if (run.Routed > 0 || run.Unrouted > 0)
             log.LogDebug("Intake batch of {Calls} calls: {Routed} leads routed, {Unrouted} unrouted", calls.Count, run.Routed, run.Unrouted);
-        return new Written(calls, rows, importOf, unique, inserted, ids, pooled, run.Outcomes.ToDictionary(o => o.LeadId), newSources, newImports);
+        return new Written(calls, rows, importOf, unique, pooled, run.Outcomes.ToDictionary(o => o.LeadId), newSources, newImports);
     }
 
     /// <summary>Per source: routed to brokers, and has an agent pool with auto-assign (one query, compiled once).</summary>
@@ -292,9 +290,9 @@ public sealed class IntakeWriter(
             await assigner.AssignSourceAsync(sourceId, AssignmentTrigger.Import, ct);
 
         var lookIds = new List<long>();
-        for (var i = 0; i < w.Unique.Count; i++)
-            if (w.Inserted[i] && w.Unique[i].SourceId is { } s && w.Pooled.Contains(s)) lookIds.Add(w.Ids[i]);
-        var lookKeys = w.Unique.Where((_, i) => !w.Inserted[i]).Select(l => l.IdentityKey).ToList();
+        foreach (var lead in w.Unique)
+            if (lead.Id != 0 && lead.SourceId is { } s && w.Pooled.Contains(s)) lookIds.Add(lead.Id);
+        var lookKeys = w.Unique.Where(l => l.Id == 0).Select(l => l.IdentityKey).ToList();
         var states = new Dictionary<string, LeadState>(StringComparer.Ordinal);
         var brokerNames = new Dictionary<long, string>();
         if (lookIds.Count > 0 || lookKeys.Count > 0)
@@ -316,7 +314,7 @@ public sealed class IntakeWriter(
             {
                 var row = w.Rows[c][r];
                 var lead = w.Unique[row.Unique];
-                var leadId = w.Inserted[row.Unique] ? w.Ids[row.Unique] : states[lead.IdentityKey].Id;
+                var leadId = lead.Id != 0 ? lead.Id : states[lead.IdentityKey].Id;
                 outcomes[r] = w.Routes.TryGetValue(leadId, out var route)
                     ? route.BrokerId is { } b
                         ? new IntakeLeadOutcome(r, leadId, row.Duplicate, "routed", b, route.Broker, null, null)
